@@ -1,0 +1,140 @@
+// Package cli implements the awsmfa command line. Each subcommand lives in its
+// own file: a constructor that turns flags into an options struct, and a run
+// function that does the work with everything it touches (streams, environment,
+// terminal, clock) taken from Env, never from globals.
+//
+// Output rules: results go to stdout; diagnostics go to stderr, one line each,
+// prefixed "awsmfa: ", lowercase, without a final period; anything interactive
+// (prompts, secrets being typed) goes to the controlling terminal only.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Env is everything a command may take from the operating system.
+type Env struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+
+	// Getenv and Environ read the process environment.
+	Getenv  func(string) string
+	Environ func() []string
+	// HomeDir returns the user's home directory.
+	HomeDir func() (string, error)
+	// GOOS is the operating system whose conventions apply (paths, keyring).
+	GOOS string
+	// Now is the clock.
+	Now func() time.Time
+
+	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
+	// production cost. Only tests set it.
+	testOnlyScryptWorkFactor int
+}
+
+// System returns the Env of the running process.
+func System(args []string) *Env {
+	return &Env{
+		Args:    args,
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Getenv:  os.Getenv,
+		Environ: os.Environ,
+		HomeDir: os.UserHomeDir,
+		GOOS:    runtime.GOOS,
+		Now:     time.Now,
+	}
+}
+
+// Main runs the command line in env and returns the process exit code.
+func Main(ctx context.Context, env *Env) int {
+	root := newRootCmd(env)
+	root.SetArgs(env.Args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var exit *exitStatusError
+	if errors.As(err, &exit) {
+		// The child already spoke for itself; pass its status through.
+		return exit.code
+	}
+	report(env.Stderr, err)
+	return exitCode(err)
+}
+
+// report prints err as one "awsmfa: error:" line followed by any hints.
+func report(w io.Writer, err error) {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(w, "awsmfa: error: %s\n", msg)
+	for _, h := range hints(err) {
+		fmt.Fprintf(w, "awsmfa: hint: %s\n", h)
+	}
+}
+
+// globalOptions are the flags every command accepts.
+type globalOptions struct {
+	backend string
+}
+
+func newRootCmd(env *Env) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "awsmfa",
+		Short: "Protect AWS access keys with MFA",
+		Long: `awsmfa keeps long-term AWS access keys encrypted at rest and trades them,
+with an MFA code, for short-lived STS credentials.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for \"awsmfa\"", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
+	root.PersistentFlags().StringVar(&g.backend, "backend", "",
+		"vault backend: keyring or file (default: $AWSMFA_BACKEND, else keyring where usable, else file)")
+
+	root.AddCommand(
+		newVersionCmd(env),
+		newCompletionCmd(env),
+	)
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs makes cobra's positional-argument errors usage errors, so that they
+// map to the usage exit code.
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageErrorf("%v", err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes. This table is documented in the README; change both together.
+const (
+	ExitOK          = 0   // success
+	ExitFailure     = 1   // any error not listed below
+	ExitUsage       = 2   // bad flags or arguments
+	ExitConfig      = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
+	ExitNotFound    = 4   // the named profile or vault entry does not exist
+	ExitVaultLocked = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
+	ExitInput       = 6   // malformed input: an access key, secret or MFA code of the wrong shape
+	ExitInterrupted = 130 // interrupted (Ctrl-C)
+)
+
+// usageError marks a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// hintError attaches the next command the user should run to an error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
+}
+
+// exitStatusError carries a child process's exit status through to Main.
+type exitStatusError struct{ code int }
+
+func (e *exitStatusError) Error() string { return fmt.Sprintf("child exited with status %d", e.code) }
+
+// hints collects every hint attached anywhere in err's chain, outermost first.
+func hints(err error) []string {
+	var out []string
+	for err != nil {
+		if h, ok := err.(*hintError); ok {
+			out = append(out, h.hint)
+		}
+		err = errors.Unwrap(err)
+	}
+	return out
+}
+
+// exitCode is the one place that maps errors to the documented exit codes.
+func exitCode(err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &usage):
+		return ExitUsage
+	default:
+		return ExitFailure
+	}
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary stand in for the awsmfa binary inside
+// testscript scripts. The KDF cost is lowered through the explicit test hook.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"awsmfa": func() {
+			env := System(os.Args[1:])
+			env.testOnlyScryptWorkFactor = 10
+			code := Main(context.Background(), env)
+			// Record the status for the "exit" script command.
+			if f := os.Getenv("AWSMFA_TEST_EXIT_FILE"); f != "" {
+				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+// TestScript runs the end-to-end specs in testdata/script: one script per
+// behaviour, each with HOME inside its own $WORK.
+func TestScript(t *testing.T) {
+	testscript.Run(t, scriptParams(filepath.Join("..", "..", "testdata", "script")))
+}
+
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			home := filepath.Join(e.WorkDir, "home")
+			if err := os.MkdirAll(home, 0o700); err != nil {
+				return err
+			}
+			e.Setenv("HOME", home)
+			e.Setenv("USERPROFILE", home)
+			e.Setenv("XDG_DATA_HOME", "")
+			e.Setenv("XDG_CONFIG_HOME", "")
+			e.Setenv("XDG_RUNTIME_DIR", "")
+			e.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+			e.Setenv("AWSMFA_TEST_EXIT_FILE", filepath.Join(e.WorkDir, ".exit"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"no-secret-in-files": cmdNoSecretInFiles,
+			"mode":               cmdMode,
+			"exit":               cmdExit,
+		},
+	}
+}
+
+// cmdNoSecretInFiles fails if any file under $HOME or $TMPDIR holds the
+// secret, raw or base64- or hex-encoded.
+//
+//	no-secret-in-files SECRET
+func cmdNoSecretInFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 || args[0] == "" {
+		ts.Fatalf("usage: no-secret-in-files SECRET")
+	}
+	secret := []byte(args[0])
+	forms := [][]byte{
+		secret,
+		[]byte(base64.StdEncoding.EncodeToString(secret)),
+		[]byte(base64.RawStdEncoding.EncodeToString(secret)),
+		[]byte(base64.URLEncoding.EncodeToString(secret)),
+		[]byte(hex.EncodeToString(secret)),
+		[]byte(strings.ToUpper(hex.EncodeToString(secret))),
+	}
+	for _, root := range []string{ts.Getenv("HOME"), ts.Getenv("TMPDIR")} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, f := range forms {
+				if bytes.Contains(data, f) {
+					return fmt.Errorf("%s holds the secret (%d bytes matched)", path, len(f))
+				}
+			}
+			return nil
+		})
+		ts.Check(err)
+	}
+}
+
+// cmdMode checks a file's permission bits.
+//
+//	mode PERM PATH    e.g. mode 0600 $HOME/.aws/credentials
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode PERM PATH")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	got := fmt.Sprintf("%04o", fi.Mode().Perm())
+	if (got == args[0]) == neg {
+		ts.Fatalf("%s has mode %s, want %s%s", args[1], got, map[bool]string{true: "not ", false: ""}[neg], args[0])
+	}
+}
+
+// cmdExit checks the exit code of the most recent awsmfa run against the
+// documented table.
+//
+//	exit CODE
+func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: exit CODE")
+	}
+	data, err := os.ReadFile(ts.Getenv("AWSMFA_TEST_EXIT_FILE"))
+	ts.Check(err)
+	if got := string(data); got != args[0] {
+		ts.Fatalf("awsmfa exited %s, want %s", got, args[0])
+	}
+}
