@@ -1,0 +1,8 @@
+//go:build !windows
+
+package tty
+
+const (
+	inputPath  = "/dev/tty"
+	outputPath = "/dev/tty"
+)

@@ -1,0 +1,8 @@
+//go:build windows
+
+package tty
+
+const (
+	inputPath  = "CONIN$"
+	outputPath = "CONOUT$"
+)
