@@ -1,0 +1,108 @@
+package awsemu
+
+// actionSpec is one supported query-protocol action.
+type actionSpec struct {
+	service string // "sts" or "iam": the namespace and the policy action prefix
+	fn      func(c *call) (any, *apiError)
+}
+
+// lookupAction maps an Action parameter to its implementation. Action names
+// of STS and IAM do not overlap, so one endpoint serves both.
+func lookupAction(name string) (actionSpec, bool) {
+	sts := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{"sts", fn}, true }
+	iam := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{"iam", fn}, true }
+	switch name {
+	case "GetCallerIdentity":
+		return sts(getCallerIdentity)
+	case "GetSessionToken":
+		return sts(getSessionToken)
+	case "AssumeRole":
+		return sts(assumeRole)
+	case "GetFederationToken":
+		return sts(getFederationToken)
+
+	case "CreateUser":
+		return iam(createUser)
+	case "GetUser":
+		return iam(getUser)
+	case "ListUsers":
+		return iam(listUsers)
+	case "DeleteUser":
+		return iam(deleteUser)
+	case "CreateAccessKey":
+		return iam(createAccessKey)
+	case "ListAccessKeys":
+		return iam(listAccessKeys)
+	case "UpdateAccessKey":
+		return iam(updateAccessKey)
+	case "DeleteAccessKey":
+		return iam(deleteAccessKey)
+	case "GetAccessKeyLastUsed":
+		return iam(getAccessKeyLastUsed)
+	case "CreateVirtualMFADevice":
+		return iam(createVirtualMFADevice)
+	case "EnableMFADevice":
+		return iam(enableMFADevice)
+	case "ListMFADevices":
+		return iam(listMFADevices)
+	case "ListVirtualMFADevices":
+		return iam(listVirtualMFADevices)
+	case "DeactivateMFADevice":
+		return iam(deactivateMFADevice)
+	case "DeleteVirtualMFADevice":
+		return iam(deleteVirtualMFADevice)
+	case "CreateRole":
+		return iam(createRole)
+	case "GetRole":
+		return iam(getRole)
+	case "ListRoles":
+		return iam(listRoles)
+	case "UpdateRole":
+		return iam(updateRole)
+	case "UpdateAssumeRolePolicy":
+		return iam(updateAssumeRolePolicy)
+	case "DeleteRole":
+		return iam(deleteRole)
+	case "PutUserPolicy":
+		return iam(putInlinePolicy("user"))
+	case "GetUserPolicy":
+		return iam(getInlinePolicy("user"))
+	case "ListUserPolicies":
+		return iam(listInlinePolicies("user"))
+	case "DeleteUserPolicy":
+		return iam(deleteInlinePolicy("user"))
+	case "PutRolePolicy":
+		return iam(putInlinePolicy("role"))
+	case "GetRolePolicy":
+		return iam(getInlinePolicy("role"))
+	case "ListRolePolicies":
+		return iam(listInlinePolicies("role"))
+	case "DeleteRolePolicy":
+		return iam(deleteInlinePolicy("role"))
+	case "CreatePolicy":
+		return iam(createPolicy)
+	case "GetPolicy":
+		return iam(getPolicy)
+	case "GetPolicyVersion":
+		return iam(getPolicyVersion)
+	case "ListPolicies":
+		return iam(listPolicies)
+	case "DeletePolicy":
+		return iam(deletePolicy)
+	case "AttachUserPolicy":
+		return iam(attachPolicy("user"))
+	case "DetachUserPolicy":
+		return iam(detachPolicy("user"))
+	case "ListAttachedUserPolicies":
+		return iam(listAttachedPolicies("user"))
+	case "AttachRolePolicy":
+		return iam(attachPolicy("role"))
+	case "DetachRolePolicy":
+		return iam(detachPolicy("role"))
+	case "ListAttachedRolePolicies":
+		return iam(listAttachedPolicies("role"))
+	case "SimulatePrincipalPolicy":
+		return iam(simulatePrincipalPolicy)
+	}
+	return actionSpec{}, false
+}
