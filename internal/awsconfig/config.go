@@ -75,8 +75,13 @@ type Section struct {
 	Nested map[string]map[string]string
 }
 
+// profileData keeps the secret values in closures: fmt and any other
+// reflection-based printer sees a function pointer, never the text.
 type profileData struct {
-	values        map[string]string
+	values        map[string]string // without the secret keys
+	secret        func() string
+	token         func() string
+	hasSecret     bool
 	nested        map[string]map[string]string
 	inConfig      bool
 	inCredentials bool
@@ -113,7 +118,7 @@ func newConfig(paths Paths, cfgFile, credFile *File) (*Config, error) {
 		switch {
 		case strings.HasPrefix(s.name, "profile"):
 			if name, ok := secondWord(s.name); ok {
-				c.profiles[name] = &profileData{values: s.values, nested: s.nested, inConfig: true}
+				c.profiles[name] = newProfileData(s)
 			}
 		case strings.HasPrefix(s.name, "sso-session"):
 			if name, ok := secondWord(s.name); ok {
@@ -124,7 +129,7 @@ func newConfig(paths Paths, cfgFile, credFile *File) (*Config, error) {
 				c.Services[name] = sec
 			}
 		case s.name == "default":
-			c.profiles["default"] = &profileData{values: s.values, nested: s.nested, inConfig: true}
+			c.profiles["default"] = newProfileData(s)
 		default:
 			c.Other[s.name] = sec
 		}
@@ -144,12 +149,33 @@ func newConfig(paths Paths, cfgFile, credFile *File) (*Config, error) {
 			p.values[k] = v
 			delete(p.nested, k)
 		}
+		hideSecrets(p)
 		for k, v := range s.nested {
 			p.nested[k] = v
 			delete(p.values, k)
 		}
 	}
 	return c, nil
+}
+
+func newProfileData(s resolved) *profileData {
+	p := &profileData{values: s.values, nested: s.nested, inConfig: true}
+	hideSecrets(p)
+	return p
+}
+
+// hideSecrets moves the secret access key and session token out of values
+// into closures; a later file's value replaces an earlier one.
+func hideSecrets(p *profileData) {
+	if v, ok := p.values[keySecretAccessKey]; ok {
+		p.secret = func() string { return v }
+		p.hasSecret = true
+		delete(p.values, keySecretAccessKey)
+	}
+	if v, ok := p.values[keySessionToken]; ok {
+		p.token = func() string { return v }
+		delete(p.values, keySessionToken)
+	}
 }
 
 // secondWord mirrors botocore's _parse_section: the header split like a
@@ -223,31 +249,28 @@ type Profile struct {
 	Raw    map[string]string
 	Nested map[string]map[string]string
 
-	secrets *StaticCredentials
+	secrets func() StaticCredentials // a closure, so that printing p cannot reach it
 }
 
 // StaticCredentials is a profile's long-term (or session) key from the
-// files. Its String method hides the secret so that it is never printed by
-// accident.
+// files. It formats, with any verb, without the secret or token.
 type StaticCredentials struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
 }
 
-func (s StaticCredentials) String() string {
-	return fmt.Sprintf("{AccessKeyID:%s SecretAccessKey:<redacted> SessionToken:<redacted>}", s.AccessKeyID)
+// Format prints the access key ID only.
+func (s StaticCredentials) Format(st fmt.State, _ rune) {
+	fmt.Fprintf(st, "{AccessKeyID:%s SecretAccessKey:<redacted> SessionToken:<redacted>}", s.AccessKeyID)
 }
-
-// GoString keeps %#v from printing the secret.
-func (s StaticCredentials) GoString() string { return s.String() }
 
 // StaticCredentials returns the keys the files hold for the profile, if any.
 func (p *Profile) StaticCredentials() (StaticCredentials, bool) {
 	if p.secrets == nil {
 		return StaticCredentials{}, false
 	}
-	return *p.secrets, true
+	return p.secrets(), true
 }
 
 // Profile resolves one profile. A malformed duration_seconds is an error.
@@ -278,9 +301,6 @@ func (c *Config) Profile(name string) (*Profile, error) {
 		Nested:               map[string]map[string]string{},
 	}
 	for k, val := range v {
-		if k == keySecretAccessKey || k == keySessionToken {
-			continue
-		}
 		p.Raw[k] = val
 		if strings.HasPrefix(k, "sso_") {
 			p.HasSSO = true
@@ -292,14 +312,18 @@ func (c *Config) Profile(name string) (*Profile, error) {
 			p.HasSSO = true
 		}
 	}
-	_, hasID := v[keyAccessKeyID]
-	_, hasSecret := v[keySecretAccessKey]
-	if hasID || hasSecret {
+	if _, hasID := v[keyAccessKeyID]; hasID || d.hasSecret {
 		p.StaticKeys = true
-		p.secrets = &StaticCredentials{
-			AccessKeyID:     v[keyAccessKeyID],
-			SecretAccessKey: v[keySecretAccessKey],
-			SessionToken:    v[keySessionToken],
+		id, secret, token := v[keyAccessKeyID], d.secret, d.token
+		p.secrets = func() StaticCredentials {
+			s := StaticCredentials{AccessKeyID: id}
+			if secret != nil {
+				s.SecretAccessKey = secret()
+			}
+			if token != nil {
+				s.SessionToken = token()
+			}
+			return s
 		}
 	}
 	if s, ok := v["duration_seconds"]; ok {

@@ -91,6 +91,12 @@ type File struct {
 	spans []*span
 }
 
+// Format names the file and nothing else: a credentials file's lines are
+// secrets.
+func (f *File) Format(st fmt.State, _ rune) {
+	fmt.Fprintf(st, "awsconfig.File(%q)", f.name)
+}
+
 // Parse reads data as botocore would. name is used only in error messages.
 func Parse(name string, data []byte) (*File, error) {
 	f := &File{name: name}
