@@ -59,15 +59,38 @@ type Request struct {
 // passphrase, a choice among devices. In the agent each waiting client is an
 // Asker; the Broker asks exactly one of them at a time.
 type Asker interface {
-	// MFACode returns a code for the device serial of profile. attempt is 1 for
-	// the first ask and grows after each rejected code; an Asker that cannot
-	// ask again (no terminal) returns an error wrapping ErrCannotAsk.
-	MFACode(ctx context.Context, profile, serial string, attempt int) (string, error)
+	// MFACode returns a code for ask.Serial. ask.Attempt is 1 for the first
+	// ask and grows after each rejected code; an Asker that cannot ask (again)
+	// returns an error wrapping ErrCannotAsk.
+	MFACode(ctx context.Context, ask MFAAsk) (string, error)
 	// Passphrase returns the file vault's passphrase; creating asks for
 	// confirmation.
 	Passphrase(ctx context.Context, creating bool) (string, error)
 	// ChooseDevice picks one serial when a user has several MFA devices.
 	ChooseDevice(ctx context.Context, profile string, serials []string) (string, error)
+}
+
+// MFAAsk describes the code wanted.
+type MFAAsk struct {
+	Profile string `json:"profile"` // the profile the caller asked for
+	Serial  string `json:"serial"`  // the MFA device
+	// Process is the mfa_process configured along the profile's chain, run by
+	// the Asker (never by the agent) without a shell.
+	Process string `json:"process,omitempty"`
+	Attempt int    `json:"attempt"`
+	// Reason says why a code is asked again ("the previous code was
+	// rejected"); empty on the first ask.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Result is what a Broker hands back for a Request.
+type Result struct {
+	Credentials Credentials `json:"credentials"`
+	// Region is the region the caller should use ("" when none is set).
+	Region string `json:"region,omitempty"`
+	// Notices are one-line messages for the user (a discovered device, a
+	// fallback taken). They hold no secrets.
+	Notices []string `json:"notices,omitempty"`
 }
 
 // ErrCannotAsk means an Asker has no way to obtain what was asked for (no
