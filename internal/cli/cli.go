@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/spf13/cobra"
 )
 
@@ -37,6 +38,8 @@ type Env struct {
 	GOOS string
 	// Now is the clock.
 	Now func() time.Time
+	// OpenTTY opens the controlling terminal for prompts.
+	OpenTTY func() (*tty.Terminal, error)
 
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
@@ -55,6 +58,7 @@ func System(args []string) *Env {
 		HomeDir: os.UserHomeDir,
 		GOOS:    runtime.GOOS,
 		Now:     time.Now,
+		OpenTTY: tty.Open,
 	}
 }
 
@@ -115,6 +119,10 @@ with an MFA code, for short-lived STS credentials.`,
 		"vault backend: keyring or file (default: $AWSMFA_BACKEND, else keyring where usable, else file)")
 
 	root.AddCommand(
+		newAddCmd(env, g),
+		newImportCmd(env, g),
+		newListCmd(env, g),
+		newRemoveCmd(env, g),
 		newVersionCmd(env),
 		newCompletionCmd(env),
 	)

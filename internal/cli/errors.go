@@ -2,15 +2,19 @@ package cli
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/tty"
+	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
 // Exit codes. This table is documented in the README; change both together.
 const (
 	ExitOK          = 0   // success
 	ExitFailure     = 1   // any error not listed below
-	ExitUsage       = 2   // bad flags or arguments
+	ExitUsage       = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
 	ExitConfig      = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
 	ExitNotFound    = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
@@ -63,13 +67,24 @@ func hints(err error) []string {
 // exitCode is the one place that maps errors to the documented exit codes.
 func exitCode(err error) int {
 	var usage *usageError
+	var parse *awsconfig.ParseError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
+	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):
+		return ExitInput
+	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
+		errors.Is(err, vault.ErrPassphraseMismatch):
+		return ExitVaultLocked
+	case errors.Is(err, vault.ErrNotFound), errors.Is(err, awsconfig.ErrProfileNotFound):
+		return ExitNotFound
+	case errors.As(err, &parse), errors.Is(err, awsconfig.ErrInvalidInput),
+		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle):
+		return ExitConfig
 	default:
 		return ExitFailure
 	}

@@ -21,6 +21,11 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"awsmfa": func() {
+			// Leave the terminal of whoever runs "go test": a script reaches a
+			// terminal only through ttyin, whose pty is then the controlling
+			// terminal (Setsid fails there, as the process already leads
+			// its session).
+			_ = detachTerminal()
 			env := System(os.Args[1:])
 			env.testOnlyScryptWorkFactor = 10
 			code := Main(context.Background(), env)

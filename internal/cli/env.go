@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/tty"
+	"github.com/awsmfa/awsmfa/internal/userdirs"
+	"github.com/awsmfa/awsmfa/internal/vault"
+)
+
+// home returns the user's home directory.
+func (e *Env) home() (string, error) {
+	h, err := e.HomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding home directory: %w", err)
+	}
+	return h, nil
+}
+
+// awsPaths returns the config and credentials files the AWS CLI would read.
+func (e *Env) awsPaths() (awsconfig.Paths, error) {
+	h, err := e.home()
+	if err != nil {
+		return awsconfig.Paths{}, err
+	}
+	return awsconfig.DefaultPaths(e.Getenv, h), nil
+}
+
+// loadConfig reads both AWS files; it creates nothing.
+func (e *Env) loadConfig() (*awsconfig.Config, error) {
+	paths, err := e.awsPaths()
+	if err != nil {
+		return nil, err
+	}
+	return awsconfig.Load(paths)
+}
+
+// dataDir is where the file vault lives.
+func (e *Env) dataDir() (string, error) {
+	h, err := e.home()
+	if err != nil {
+		return "", err
+	}
+	return userdirs.DataDir(e.Getenv, h, e.GOOS)
+}
+
+// terminal opens the controlling terminal on first use and keeps it for the
+// rest of the command. A missing terminal is not an error until something
+// has to be asked.
+type terminal struct {
+	open func() (*tty.Terminal, error)
+	t    *tty.Terminal
+	err  error
+}
+
+func (e *Env) terminal() *terminal { return &terminal{open: e.OpenTTY} }
+
+func (t *terminal) get() (*tty.Terminal, error) {
+	if t.t == nil && t.err == nil {
+		t.t, t.err = t.open()
+	}
+	return t.t, t.err
+}
+
+// ReadSecret lets the vault ask for its passphrase.
+func (t *terminal) ReadSecret(prompt string) (string, error) {
+	tt, err := t.get()
+	if err != nil {
+		return "", err
+	}
+	return tt.ReadSecret(prompt)
+}
+
+// available reports whether there is a terminal to ask.
+func (t *terminal) available() bool {
+	_, err := t.get()
+	return err == nil
+}
+
+func (t *terminal) Close() error {
+	if t.t != nil {
+		return t.t.Close()
+	}
+	return nil
+}
+
+// openVault opens the vault backend chosen by --backend, AWSMFA_BACKEND or
+// the automatic rule. The passphrase of a file vault is asked on term only
+// when no other source gives it.
+func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (vault.Store, error) {
+	dir, err := e.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	var p vault.Prompter
+	if term != nil && term.available() {
+		p = term
+	}
+	return vault.Open(ctx, vault.Options{
+		Backend:                  g.backend,
+		DataDir:                  dir,
+		Getenv:                   e.Getenv,
+		Prompter:                 p,
+		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor,
+	})
+}
