@@ -46,6 +46,9 @@
 // the link's final target, which is replaced atomically; the link itself is
 // kept. This keeps dotfile managers that link ~/.aws/config working.
 //
+// A file marked read-only (no owner write bit) is never replaced: Update
+// fails with ErrReadOnly, even though an atomic rename would succeed.
+//
 // Names, keys and values that would let one edit plant extra lines or sections
 // (line breaks, NUL, brackets in names, delimiters in keys) are refused with an
 // error matching ErrInvalidInput.

@@ -22,7 +22,10 @@ var ErrReadOnly = errors.New("file is read-only")
 // afresh under the lock, runs edit, and writes the result atomically with mode
 // 0600 (creating the parent directory 0700) unless the content is unchanged.
 // When edit returns an error nothing is written. A path that does not exist
-// and that edit leaves empty is neither locked nor created.
+// and that edit leaves empty is neither locked nor created: to find that out,
+// edit first runs on an empty File, so it may be called twice and must act
+// only on the File it is given. A file whose mode lacks the owner write bit
+// is refused with ErrReadOnly.
 func Update(ctx context.Context, path string, edit func(*File) error) (err error) {
 	if _, statErr := os.Lstat(path); errors.Is(statErr, fs.ErrNotExist) {
 		probe := &File{name: path}
