@@ -84,7 +84,9 @@ func (c *requestContext) values(lowerKey string) []string { return c.keys[lowerK
 // EvaluateIdentity evaluates identity-based policies: an explicit Deny in any
 // document wins, else any Allow, else the implicit deny. Statements with a
 // Principal or NotPrincipal element (invalid in identity policies; rejected by
-// ParseIdentity) never apply. Nil documents are skipped.
+// ParseIdentity) never apply; a statement without Resource or NotResource
+// (also rejected by ParseIdentity) is not limited by resource. Nil documents
+// are skipped.
 func EvaluateIdentity(docs []*Document, req Request) Result {
 	ctx := newRequestContext(req.Context)
 	var e evaluation

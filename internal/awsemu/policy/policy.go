@@ -14,7 +14,10 @@
 //     "2012-10-17" (as IAM). A variable whose key has no single value and no
 //     default makes the statement not apply (AWS: "the entire statement may be
 //     invalid").
-//   - Condition operators: see condition.go.
+//   - Condition operators String*, Numeric*, Date*, Bool, Arn*, IpAddress,
+//     NotIpAddress, BinaryEquals and Null, with ...IfExists and the
+//     ForAnyValue:/ForAllValues: qualifiers; the exact semantics (absent keys,
+//     negation, sets) are written down at the top of condition.go.
 //
 // What is not: permission boundaries, SCPs, session policies and
 // resource-based policies other than trust policies.
