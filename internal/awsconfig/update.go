@@ -113,8 +113,8 @@ func SetProfileKey(ctx context.Context, paths Paths, profile, key, value string)
 // RemoveCredentials removes keys (by default aws_access_key_id,
 // aws_secret_access_key and aws_session_token) from the profile in both
 // files: [NAME] in the credentials file and the profile's section in the
-// config file. A section left with no keys is removed too, unless it holds a
-// comment: a comment is the user's note and is not ours to drop.
+// config file. A section left with no keys is removed too (see removeIfEmpty
+// for the comments around it).
 func RemoveCredentials(ctx context.Context, paths Paths, profile string, keys ...string) error {
 	if err := ValidateSection(profile); err != nil {
 		return fmt.Errorf("removing credentials of profile: %w", err)
@@ -163,10 +163,14 @@ func (f *File) profileSection(profile string) string {
 	return found
 }
 
-// removeIfEmpty removes a section that has no keys and no comment line, with
-// the blank lines up to the next header.
+// removeIfEmpty removes a section that has no keys left. Blank lines go with
+// it. Comment lines decide by where they stand: a comment right under the
+// header is the section's own note, and keeps the section; comments separated
+// from the header by a blank line introduce the next section, and stay while
+// the header goes.
 func (f *File) removeIfEmpty(section string) error {
-	var drop []*span
+	type cut struct{ from, to int }
+	var cuts []cut
 	for _, s := range f.spans {
 		if s.name != section {
 			continue
@@ -174,19 +178,34 @@ func (f *File) removeIfEmpty(section string) error {
 		if len(s.options) > 0 {
 			return nil
 		}
-		for i := s.header + 1; i < s.end; i++ {
-			if f.lines[i].kind != kindBlank {
+		i := s.header + 1
+		for i < s.end && f.lines[i].kind == kindBlank {
+			i++
+		}
+		if i == s.end {
+			cuts = append(cuts, cut{s.header, s.end})
+			continue
+		}
+		if i == s.header+1 {
+			return nil // a comment directly under the header
+		}
+		for j := i; j < s.end; j++ {
+			if k := f.lines[j].kind; k != kindBlank && k != kindComment {
 				return nil
 			}
 		}
-		drop = append(drop, s)
+		to := i
+		if s.header > 0 && f.lines[s.header-1].kind != kindBlank {
+			to-- // keep one blank line between the text above and the comments
+		}
+		cuts = append(cuts, cut{s.header, to})
 	}
-	if len(drop) == 0 {
+	if len(cuts) == 0 {
 		return nil
 	}
 	return f.apply(section, "", false, func(lines []line) []line {
-		for i := len(drop) - 1; i >= 0; i-- {
-			lines = slices.Delete(lines, drop[i].header, drop[i].end)
+		for i := len(cuts) - 1; i >= 0; i-- {
+			lines = slices.Delete(lines, cuts[i].from, cuts[i].to)
 		}
 		return lines
 	}, "")
