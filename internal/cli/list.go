@@ -152,7 +152,7 @@ func isSessionKey(id string) bool { return len(id) >= 4 && id[:4] == "ASIA" }
 func printListing(w io.Writer, l listing) error {
 	fmt.Fprintf(w, "vault: %s (%s)\n", l.Backend, l.VaultState)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\t")
+	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -164,7 +164,7 @@ func printListing(w io.Writer, l listing) error {
 		if p.Plaintext {
 			kind += " (PLAINTEXT KEY!)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region))
 	}
 	return tw.Flush()
 }

@@ -39,7 +39,7 @@ func runRemove(ctx context.Context, env *Env, g *globalOptions, o *removeOptions
 	}
 	e, err := store.Get(ctx, o.profile)
 	if err != nil {
-		return withHint(fmt.Errorf("removing profile %q: %w", o.profile, err), "awsmfa list")
+		return withHint(err, "awsmfa list")
 	}
 	if !o.force {
 		t, err := term.get()
