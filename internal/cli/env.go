@@ -34,7 +34,11 @@ func (e *Env) loadConfig() (*awsconfig.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return awsconfig.Load(paths)
+	cfg, err := awsconfig.Load(paths)
+	if err != nil {
+		return nil, &configError{err}
+	}
+	return cfg, nil
 }
 
 // dataDir is where the file vault lives.

@@ -31,6 +31,12 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// configError marks a failure to read the AWS config or credentials file.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
 // hintError attaches the next command the user should run to an error.
 type hintError struct {
 	err  error
@@ -68,6 +74,7 @@ func hints(err error) []string {
 func exitCode(err error) int {
 	var usage *usageError
 	var parse *awsconfig.ParseError
+	var cfgErr *configError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -82,7 +89,7 @@ func exitCode(err error) int {
 		return ExitVaultLocked
 	case errors.Is(err, vault.ErrNotFound), errors.Is(err, awsconfig.ErrProfileNotFound):
 		return ExitNotFound
-	case errors.As(err, &parse), errors.Is(err, awsconfig.ErrInvalidInput),
+	case errors.As(err, &parse), errors.As(err, &cfgErr), errors.Is(err, awsconfig.ErrInvalidInput),
 		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle):
 		return ExitConfig
 	default:

@@ -66,6 +66,7 @@ func scriptParams(dir string) testscript.Params {
 			"no-secret-in-files": cmdNoSecretInFiles,
 			"mode":               cmdMode,
 			"exit":               cmdExit,
+			"is-symlink":         cmdIsSymlink,
 		},
 	}
 }
@@ -134,5 +135,19 @@ func cmdExit(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := string(data); got != args[0] {
 		ts.Fatalf("awsmfa exited %s, want %s", got, args[0])
+	}
+}
+
+// cmdIsSymlink checks that a path is still a symbolic link.
+//
+//	is-symlink PATH
+func cmdIsSymlink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: is-symlink PATH")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if (fi.Mode()&fs.ModeSymlink != 0) == neg {
+		ts.Fatalf("%s: symlink = %v", args[0], !neg)
 	}
 }
