@@ -129,7 +129,11 @@ func (s *fileStore) List(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.Sorted(maps.Keys(entries)), nil
+	names := slices.Sorted(maps.Keys(entries))
+	if names == nil {
+		names = []string{}
+	}
+	return names, nil
 }
 
 func (s *fileStore) Put(ctx context.Context, profile string, e Entry) error {
