@@ -66,7 +66,7 @@ var ErrUnbalanced = errors.New("unclosed quote or trailing backslash")
 //     backslash is kept);
 //   - outside quotes a backslash makes the following character literal;
 //   - quoted parts join the word they touch: a'b c'd is one word "ab cd", and
-//     ” is an empty word.
+//     a pair of quotes with nothing between them is an empty word.
 //
 // An unclosed quote or a trailing backslash is an error matching
 // ErrUnbalanced, as is an empty command. The error never repeats the
