@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -329,20 +330,22 @@ func envOf(kv ...string) func(string) string {
 }
 
 // fakeKeyring is an in-memory keyringAPI. When block is not nil, every call
-// waits until it is closed.
+// waits until it is closed, after a non-blocking send on entered (when not nil).
 type fakeKeyring struct {
-	mu     sync.Mutex
-	items  map[string]string
-	block  chan struct{}
-	active sync.WaitGroup
+	mu      sync.Mutex
+	items   map[string]string
+	block   chan struct{}
+	entered chan struct{}
 }
 
 func newFakeKeyring() *fakeKeyring { return &fakeKeyring{items: map[string]string{}} }
 
 func (f *fakeKeyring) wait() {
-	f.active.Add(1)
-	defer f.active.Done()
 	if f.block != nil {
+		select {
+		case f.entered <- struct{}{}:
+		default:
+		}
 		<-f.block
 	}
 }
@@ -375,4 +378,13 @@ func (f *fakeKeyring) Delete(service, user string) error {
 	}
 	delete(f.items, service+"\x00"+user)
 	return nil
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if sub != "" && strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -60,7 +60,8 @@ type keyringStore struct {
 	timeout  time.Duration
 	lockPath string
 
-	mu sync.Mutex // serializes writers within the process
+	mu    sync.Mutex     // serializes writers within the process
+	calls sync.WaitGroup // keyring calls still running, abandoned ones included (for tests)
 }
 
 func newKeyringStore(api keyringAPI, service string, o Options) *keyringStore {
@@ -77,15 +78,18 @@ func (*keyringStore) Backend() string { return BackendKeyring }
 // call runs f with the store's timeout. ErrNotFound from the keyring becomes
 // ours; every other failure is returned as is, for the caller to wrap.
 func (k *keyringStore) call(ctx context.Context, f func() (string, error)) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	type result struct {
 		s   string
 		err error
 	}
 	done := make(chan result, 1) // buffered: an abandoned call must not block forever
-	go func() {
+	k.calls.Go(func() {
 		s, err := f()
 		done <- result{s, err}
-	}()
+	})
 	timer := time.NewTimer(k.timeout)
 	defer timer.Stop()
 	select {
