@@ -1,0 +1,75 @@
+// Command awsemu serves the project's STS/IAM emulator (package
+// internal/awsemu) on a loopback port, for offline try-outs and for tests
+// that drive real AWS clients.
+//
+//	awsemu [--addr 127.0.0.1:0] [--state FILE] [--account ID] [--verbose]
+//
+// It prints shell export lines (endpoint URL first, then the bootstrap admin
+// key, the control token for /_awsemu/ and the region), then serves until
+// SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/awsmfa/awsmfa/internal/awsemu"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "awsemu: error: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts the emulator, prints how to reach it and serves
+// until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("awsemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o awsemu.Options
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
+	fs.StringVar(&o.StateFile, "state", "", "load state from and save it to this JSON file (0600)")
+	fs.StringVar(&o.AccountID, "account", awsemu.DefaultAccountID, "12-digit account id of a new state")
+	verbose := fs.Bool("verbose", false, "log each request to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *verbose {
+		o.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	}
+	s, err := awsemu.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	admin := s.AdminKey()
+	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=%s\n", s.URL())
+	fmt.Fprintf(stdout, "export AWS_ACCESS_KEY_ID=%s\n", admin.ID)
+	fmt.Fprintf(stdout, "export AWS_SECRET_ACCESS_KEY=%s\n", admin.Secret)
+	fmt.Fprintf(stdout, "export AWSEMU_URL=%s\n", s.URL())
+	fmt.Fprintf(stdout, "export AWSEMU_TOKEN=%s\n", s.ControlToken())
+	fmt.Fprintf(stdout, "export AWS_REGION=us-east-1\n")
+	fmt.Fprintf(stdout, "export AWS_DEFAULT_REGION=us-east-1\n")
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "awsemu: shutting down")
+	return s.Close()
+}
