@@ -56,6 +56,7 @@ type fileStore struct {
 	path       string
 	getenv     func(string) string
 	prompter   Prompter
+	supplied   func(ctx context.Context, creating bool) (string, error)
 	workFactor int
 
 	mu          sync.Mutex // serializes operations; guards the fields below
@@ -99,6 +100,7 @@ func newFileStore(o Options) *fileStore {
 		path:       filepath.Join(o.DataDir, vaultFileName),
 		getenv:     getenv,
 		prompter:   o.Prompter,
+		supplied:   o.Passphrase,
 		workFactor: wf,
 	}
 }
@@ -186,7 +188,7 @@ func (s *fileStore) update(ctx context.Context, change func(map[string]storedEnt
 		return err
 	}
 	if s.passphrase == "" {
-		pass, _, err := obtainPassphrase(ctx, s.getenv, s.prompter, !exists)
+		pass, _, err := s.obtainPassphrase(ctx, !exists)
 		if err != nil {
 			return fmt.Errorf("creating vault %q: %w", s.path, err)
 		}
@@ -218,7 +220,7 @@ func (s *fileStore) load(ctx context.Context) (map[string]storedEntry, bool, err
 	pass := s.passphrase
 	source := "the cached passphrase"
 	if pass == "" {
-		pass, source, err = obtainPassphrase(ctx, s.getenv, s.prompter, false)
+		pass, source, err = s.obtainPassphrase(ctx, false)
 		if err != nil {
 			return nil, true, fmt.Errorf("opening vault %q: %w", s.path, err)
 		}
@@ -320,4 +322,21 @@ func (s *fileStore) save(entries map[string]storedEntry) error {
 	s.cacheCipher = buf.Bytes()
 	s.cacheData = entries
 	return nil
+}
+
+// obtainPassphrase asks Options.Passphrase when the caller supplied one,
+// else the sources in order (see obtainPassphrase).
+func (s *fileStore) obtainPassphrase(ctx context.Context, creating bool) (pass, source string, err error) {
+	if s.supplied == nil {
+		return obtainPassphrase(ctx, s.getenv, s.prompter, creating)
+	}
+	source = "the passphrase given"
+	pass, err = s.supplied(ctx, creating)
+	if err != nil {
+		return "", source, err
+	}
+	if pass == "" {
+		return "", source, fmt.Errorf("%s is empty; an empty passphrase is not accepted", source)
+	}
+	return pass, source, nil
 }

@@ -78,6 +78,14 @@ func obtainPassphrase(ctx context.Context, getenv func(string) string, p Prompte
 	return pass, source, nil
 }
 
+// ReadPassphrase returns the passphrase from the first configured source, in
+// the order above; creating asks the terminal for a new passphrase twice. With
+// no source it fails with ErrNoPassphrase.
+func ReadPassphrase(ctx context.Context, getenv func(string) string, p Prompter, creating bool) (string, error) {
+	pass, _, err := obtainPassphrase(ctx, getenv, p, creating)
+	return pass, err
+}
+
 func promptNew(p Prompter) (string, error) {
 	first, err := p.ReadSecret("New vault passphrase: ")
 	if err != nil {

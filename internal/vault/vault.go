@@ -171,6 +171,11 @@ type Options struct {
 	// Prompter asks for the file vault's passphrase when no other source
 	// gives one; nil when there is no terminal.
 	Prompter Prompter
+	// Passphrase, when set, is the only source of the file vault's
+	// passphrase: Getenv's AWSMFA_PASSPHRASE* variables and Prompter are not
+	// consulted. The agent uses it to ask the client that made the request.
+	// creating asks for a new passphrase (to be confirmed).
+	Passphrase func(ctx context.Context, creating bool) (string, error)
 	// TestOnlyScryptWorkFactor lowers age's scrypt cost; zero means production (2^18). Only tests set it.
 	TestOnlyScryptWorkFactor int
 	// KeyringTimeout bounds every single keyring call; zero means
