@@ -163,8 +163,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := fsutil.EnsurePrivateDir(s.Dir); err != nil {
-		return err
+	if _, err := os.Lstat(s.Dir); errors.Is(err, fs.ErrNotExist) {
+		if err := fsutil.EnsurePrivateDir(s.Dir); err != nil {
+			return err
+		}
 	}
 	if err := checkDir(s.Dir); err != nil {
 		return err
@@ -219,14 +221,17 @@ func (s *Server) Run(ctx context.Context) error {
 	reason := r.wait(ctx)
 	r.logf("agent: stopping: %s", reason)
 
+	// The pid file and then the socket go first, while the listener still
+	// holds the address: a replacement agent waits until the socket is gone,
+	// so nothing it writes can be removed here.
 	r.shutdown(reason)
-	cancel()
+	removePIDFile(pidPath, pid)
+	removeIfSame(sock, sockInfo)
 	ln.Close()
+	cancel()
 	r.closeConns()
 	r.wg.Wait()
 	s.Backend.Lock()
-	removeIfSame(sock, sockInfo)
-	removePIDFile(pidPath, pid)
 	return nil
 }
 
