@@ -24,10 +24,14 @@ import (
 
 // Env is everything a command may take from the operating system.
 type Env struct {
-	Args   []string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	// Argv0 is the name the program was started as, and Executable finds its
+	// binary; both are used to start the agent.
+	Argv0      string
+	Executable func() (string, error)
+	Args       []string
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
 
 	// Getenv and Environ read the process environment.
 	Getenv  func(string) string
@@ -49,16 +53,18 @@ type Env struct {
 // System returns the Env of the running process.
 func System(args []string) *Env {
 	return &Env{
-		Args:    args,
-		Stdin:   os.Stdin,
-		Stdout:  os.Stdout,
-		Stderr:  os.Stderr,
-		Getenv:  os.Getenv,
-		Environ: os.Environ,
-		HomeDir: os.UserHomeDir,
-		GOOS:    runtime.GOOS,
-		Now:     time.Now,
-		OpenTTY: tty.Open,
+		Argv0:      os.Args[0],
+		Executable: os.Executable,
+		Args:       args,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Getenv:     os.Getenv,
+		Environ:    os.Environ,
+		HomeDir:    os.UserHomeDir,
+		GOOS:       runtime.GOOS,
+		Now:        time.Now,
+		OpenTTY:    tty.Open,
 	}
 }
 
@@ -123,6 +129,13 @@ with an MFA code, for short-lived STS credentials.`,
 		newImportCmd(env, g),
 		newListCmd(env, g),
 		newRemoveCmd(env, g),
+		newExecCmd(env, g),
+		newExportCmd(env, g),
+		newCredentialProcessCmd(env, g),
+		newWriteCmd(env, g),
+		newClearCmd(env, g),
+		newLockCmd(env),
+		newAgentCmd(env),
 		newVersionCmd(env),
 		newCompletionCmd(env),
 	)

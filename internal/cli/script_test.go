@@ -5,14 +5,20 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/awsmfa/awsmfa/internal/awsemu/emutest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -29,12 +35,14 @@ func TestMain(m *testing.M) {
 			env := System(os.Args[1:])
 			env.testOnlyScryptWorkFactor = 10
 			code := Main(context.Background(), env)
-			// Record the status for the "exit" script command.
-			if f := os.Getenv("AWSMFA_TEST_EXIT_FILE"); f != "" {
+			// Record the status for the "exit" script command (not the
+			// agent's, which ends whenever the script kills it).
+			if f := os.Getenv("AWSMFA_TEST_EXIT_FILE"); f != "" && (len(os.Args) < 2 || os.Args[1] != "agent") {
 				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
 			}
 			os.Exit(code)
 		},
+		"emucode": emucodeMain,
 	})
 }
 
@@ -60,14 +68,41 @@ func scriptParams(dir string) testscript.Params {
 			e.Setenv("XDG_RUNTIME_DIR", "")
 			e.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 			e.Setenv("AWSMFA_TEST_EXIT_FILE", filepath.Join(e.WorkDir, ".exit"))
+			// The agent a script starts lives in $WORK/run and is killed by
+			// its pid when the script ends, whatever happened.
+			run := filepath.Join(e.WorkDir, "run")
+			e.Setenv("AWSMFA_RUNTIME_DIR", run)
+			e.Defer(func() { killAgent(run) })
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"no-secret-in-files": cmdNoSecretInFiles,
-			"mode":               cmdMode,
-			"exit":               cmdExit,
-			"is-symlink":         cmdIsSymlink,
-		},
+		Cmds: scriptCmds(),
+	}
+}
+
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"no-secret-in-files": cmdNoSecretInFiles,
+		"mode":               cmdMode,
+		"exit":               cmdExit,
+		"is-symlink":         cmdIsSymlink,
+	}
+	maps.Copy(cmds, emutest.Commands())
+	return cmds
+}
+
+// killAgent stops the agent whose pid file is in dir, if it still runs.
+func killAgent(dir string) {
+	data, err := os.ReadFile(filepath.Join(dir, "agent.pid"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return
+	}
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+		_, _ = p.Wait()
 	}
 }
 
@@ -149,5 +184,60 @@ func cmdIsSymlink(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if (fi.Mode()&fs.ModeSymlink != 0) == neg {
 		ts.Fatalf("%s: symlink = %v", args[0], !neg)
+	}
+}
+
+// emucodeMain is an mfa_process for scripts: it prints the current code of
+// the emulator's device SERIAL (from AWSEMU_URL with AWSEMU_TOKEN) and, when
+// AWSMFA_TEST_CODE_LOG is set, appends a line there so that scripts can count
+// how often a code was asked for.
+//
+//	emucode SERIAL
+func emucodeMain() {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "emucode:", err)
+		os.Exit(1)
+	}
+	if len(os.Args) != 2 {
+		fail(errors.New("usage: emucode SERIAL"))
+	}
+	req, err := http.NewRequest("GET", os.Getenv("AWSEMU_URL")+"/_awsemu/code?serial="+url.QueryEscape(os.Args[1]), nil)
+	if err != nil {
+		fail(err)
+	}
+	req.Header.Set("X-Awsemu-Token", os.Getenv("AWSEMU_TOKEN"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fail(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		fail(fmt.Errorf("status %d: %v", resp.StatusCode, err))
+	}
+	if log := os.Getenv("AWSMFA_TEST_CODE_LOG"); log != "" {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Fprintln(f, "asked")
+		f.Close()
+	}
+	fmt.Println(out.Code)
+}
+
+// cmdLines checks how many lines a file has; a missing file has none.
+//
+//	lines FILE N
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: lines FILE N")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ts.Fatalf("%v", err)
+	}
+	if got := strconv.Itoa(bytes.Count(data, []byte("\n"))); got != args[1] {
+		ts.Fatalf("%s has %s lines, want %s", args[0], got, args[1])
 	}
 }
