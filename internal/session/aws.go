@@ -178,7 +178,7 @@ func (b *Broker) classify(err error, c callInfo) error {
 			where = "the discovered MFA device"
 		}
 		return &Error{Kind: KindMFASerial,
-			Msg: fmt.Sprintf("AWS does not accept MFA device %s for the key of profile %s; fix %s", c.serial, c.keyProf, where),
+			Msg:  fmt.Sprintf("AWS does not accept MFA device %s for the key of profile %s; fix %s", c.serial, c.keyProf, where),
 			Hint: fmt.Sprintf("set mfa_serial in profile %s to the ARN of an MFA device of this IAM user, or remove it to discover the device", nonEmpty(c.serialAt, c.keyProf)),
 			Err:  err}
 	case code == "AccessDenied":

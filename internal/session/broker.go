@@ -90,7 +90,7 @@ type Broker struct {
 	flights  map[string]*flight
 	cache    map[string]*entry
 	serials  map[string]string               // discovered devices by session key
-	vaults   map[string]vault.Store           // open vaults by vaultKey
+	vaults   map[string]vault.Store          // open vaults by vaultKey
 	usedCode map[string]map[string]time.Time // serial → code → forget after
 }
 
