@@ -18,6 +18,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/awsmfa/awsmfa/internal/awsemu/emutest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -43,6 +46,7 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 		"emucode": emucodeMain,
+		"whoami":  whoamiMain,
 	})
 }
 
@@ -85,6 +89,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"mode":               cmdMode,
 		"exit":               cmdExit,
 		"is-symlink":         cmdIsSymlink,
+		"lines":              cmdLines,
 	}
 	maps.Copy(cmds, emutest.Commands())
 	return cmds
@@ -240,4 +245,24 @@ func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
 	if got := strconv.Itoa(bytes.Count(data, []byte("\n"))); got != args[1] {
 		ts.Fatalf("%s has %s lines, want %s", args[0], got, args[1])
 	}
+}
+
+// whoamiMain prints the ARN that GetCallerIdentity returns for the
+// credentials in the environment, at AWS_ENDPOINT_URL: the way scripts check
+// what exec handed to its child.
+func whoamiMain() {
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
+	if err == nil {
+		var out *sts.GetCallerIdentityOutput
+		out, err = sts.NewFromConfig(cfg, func(o *sts.Options) {
+			o.BaseEndpoint = aws.String(os.Getenv("AWS_ENDPOINT_URL"))
+		}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err == nil {
+			fmt.Println(aws.ToString(out.Arn))
+			os.Exit(0)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "whoami:", err)
+	os.Exit(1)
 }
