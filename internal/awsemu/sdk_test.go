@@ -488,10 +488,12 @@ func TestThrottleThenRetry(t *testing.T) {
 	}
 }
 
+func noRetries(o *sts.Options) { o.Retryer = aws.NopRetryer{} }
+
 func TestFaultWithoutRetry(t *testing.T) {
 	s := start(t)
 	s.InjectFault("", awsemu.Fault{Kind: awsemu.Throttle}, 1)
-	noRetry := func(o *sts.Options) { o.Retryer = aws.NopRetryer{} }
+	noRetry := noRetries
 	_, err := stsClient(s, keyCreds(s.AdminKey()), noRetry).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	wantAPIError(t, err, "Throttling", "Rate exceeded")
 
