@@ -28,10 +28,6 @@ const (
 	backoffCap  = 5 * time.Second
 )
 
-// clockSkewLimit is how far AWS lets a request's signing time be from its own
-// clock before it refuses the signature.
-const clockSkewLimit = 15 * time.Minute
-
 // defaultHTTPClient bounds every phase of a connection, so that a dead
 // network or a black-holed endpoint fails within the per-call timeout rather
 // than hanging a credential_process until the SDK kills it.

@@ -76,6 +76,9 @@ func (b *Broker) do(ctx context.Context, key string, asker Asker, run func(ctx c
 	select {
 	case <-f.done:
 		b.leave(f, w)
+		if err := ctx.Err(); err != nil {
+			return outcome{}, err // the caller is gone; keep its answer consistent
+		}
 		return f.out, f.err
 	case <-ctx.Done():
 		b.leave(f, w)
