@@ -6,20 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
 // Exit codes. This table is documented in the README; change both together.
 const (
-	ExitOK          = 0   // success
-	ExitFailure     = 1   // any error not listed below
-	ExitUsage       = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
-	ExitConfig      = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
-	ExitNotFound    = 4   // the named profile or vault entry does not exist
-	ExitVaultLocked = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
-	ExitInput       = 6   // malformed input: an access key, secret or MFA code of the wrong shape
-	ExitInterrupted = 130 // interrupted (Ctrl-C)
+	ExitOK           = 0   // success
+	ExitFailure      = 1   // any error not listed below
+	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
+	ExitConfig       = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
+	ExitNotFound     = 4   // the named profile or vault entry does not exist
+	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
+	ExitInput        = 6   // malformed input: an access key, secret or MFA code of the wrong shape
+	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
+	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
+	ExitInterrupted  = 130 // interrupted (Ctrl-C)
 )
 
 // usageError marks a mistake in how the command was called.
@@ -62,8 +65,13 @@ func (e *exitStatusError) Error() string { return fmt.Sprintf("child exited with
 func hints(err error) []string {
 	var out []string
 	for err != nil {
-		if h, ok := err.(*hintError); ok {
-			out = append(out, h.hint)
+		switch e := err.(type) {
+		case *hintError:
+			out = append(out, e.hint)
+		case *session.Error:
+			if e.Hint != "" {
+				out = append(out, e.Hint)
+			}
 		}
 		err = errors.Unwrap(err)
 	}
@@ -75,6 +83,23 @@ func exitCode(err error) int {
 	var usage *usageError
 	var parse *awsconfig.ParseError
 	var cfgErr *configError
+	switch session.KindOf(err) {
+	case session.KindMFARejected, session.KindMFASerial, session.KindDenied, session.KindDurationLimit,
+		session.KindExpired, session.KindClockSkew:
+		return ExitAWSRefused
+	case session.KindThrottled, session.KindNetwork:
+		return ExitAWSUnreached
+	case session.KindNoMFADevice, session.KindManyDevices, session.KindUnsupported, session.KindConfig:
+		return ExitConfig
+	case session.KindNoCodeSource:
+		return ExitUsage
+	case session.KindBadCode:
+		return ExitInput
+	case session.KindNotFound:
+		return ExitNotFound
+	case session.KindVaultLocked:
+		return ExitVaultLocked
+	}
 	switch {
 	case err == nil:
 		return ExitOK
