@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"image/png"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -665,5 +667,40 @@ func TestRolesAndPoliciesOverIAM(t *testing.T) {
 	}
 	if !strings.HasPrefix(*got.PolicyDocument, "%7B") {
 		t.Errorf("policy document %q is not URL-encoded as AWS returns it", *got.PolicyDocument)
+	}
+}
+
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	s := start(t)
+	alice, _ := userWithMFA(t, s, "alice", "")
+	pre, err := sts.NewPresignClient(stsClient(s, alice)).PresignGetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(rawURL string) (int, string) {
+		req, err := http.NewRequestWithContext(t.Context(), pre.Method, rawURL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range pre.SignedHeader {
+			if !strings.EqualFold(k, "host") {
+				req.Header[k] = vs
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	status, body := do(pre.URL)
+	if status != http.StatusOK || !strings.Contains(body, "<Arn>arn:aws:iam::123456789012:user/alice</Arn>") {
+		t.Fatalf("presigned %s: %d %s", pre.Method, status, body)
+	}
+	status, body = do(strings.Replace(pre.URL, "GetCallerIdentity", "ListUsers", 1))
+	if status != http.StatusForbidden || !strings.Contains(body, "SignatureDoesNotMatch") {
+		t.Errorf("tampered presigned URL: %d %s", status, body)
 	}
 }

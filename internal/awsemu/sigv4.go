@@ -88,7 +88,12 @@ func parseSignature(r *http.Request) (*signedRequest, *apiError) {
 		sr.Signature = q.Get("X-Amz-Signature")
 		sr.AmzDate = q.Get("X-Amz-Date")
 		sr.Token = q.Get("X-Amz-Security-Token")
-		secs, err := strconv.Atoi(q.Get("X-Amz-Expires"))
+		// Without X-Amz-Expires (the SDKs' STS presigner) the URL is
+		// good for the usual 15 minutes.
+		secs, err := 900, error(nil)
+		if e := q.Get("X-Amz-Expires"); e != "" {
+			secs, err = strconv.Atoi(e)
+		}
 		if err != nil || secs < 1 || secs > 604800 {
 			return nil, incompleteSignature("X-Amz-Expires must be a number of seconds between 1 and 604800")
 		}

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -186,8 +187,17 @@ func (st *state) encode() ([]byte, error) {
 	return append(data, '\n'), nil
 }
 
+// writeStateFile replaces the state file atomically, under the file's
+// cross-process lock so that two emulators sharing a file cannot interleave.
 func writeStateFile(path string, data []byte) error {
-	return fsutil.WriteFileAtomic(path, data, fsutil.FileMode)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	unlock, err := fsutil.Lock(ctx, path)
+	if err != nil {
+		return err
+	}
+	werr := fsutil.WriteFileAtomic(path, data, fsutil.FileMode)
+	return errors.Join(werr, unlock())
 }
 
 const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
