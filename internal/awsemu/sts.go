@@ -116,7 +116,7 @@ func (c *call) checkMFA(u *user, serial, code string) *apiError {
 	return nil
 }
 
-// newSessionLocked creates temporary credentials valid for d.
+// newSession creates temporary credentials valid for d for the caller.
 func (c *call) newSession(kind string, d time.Duration) (*session, *apiError) {
 	st := c.s.st
 	id, err := st.newID("ASIA")
