@@ -47,6 +47,7 @@ func TestMain(m *testing.M) {
 		},
 		"emucode": emucodeMain,
 		"whoami":  whoamiMain,
+		"envdump": envdumpMain,
 	})
 }
 
@@ -90,6 +91,8 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"exit":               cmdExit,
 		"is-symlink":         cmdIsSymlink,
 		"lines":              cmdLines,
+		"canary":             cmdCanary,
+		"capture-creds":      cmdCaptureCreds,
 	}
 	maps.Copy(cmds, emutest.Commands())
 	return cmds
@@ -119,8 +122,13 @@ func cmdNoSecretInFiles(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 || args[0] == "" {
 		ts.Fatalf("usage: no-secret-in-files SECRET")
 	}
-	secret := []byte(args[0])
-	forms := [][]byte{
+	ts.Check(noSecretInFiles(ts, args[0]))
+}
+
+// secretForms are the spellings of a secret a leak would show.
+func secretForms(s string) [][]byte {
+	secret := []byte(s)
+	return [][]byte{
 		secret,
 		[]byte(base64.StdEncoding.EncodeToString(secret)),
 		[]byte(base64.RawStdEncoding.EncodeToString(secret)),
@@ -128,6 +136,10 @@ func cmdNoSecretInFiles(ts *testscript.TestScript, neg bool, args []string) {
 		[]byte(hex.EncodeToString(secret)),
 		[]byte(strings.ToUpper(hex.EncodeToString(secret))),
 	}
+}
+
+func noSecretInFiles(ts *testscript.TestScript, secret string) error {
+	forms := secretForms(secret)
 	for _, root := range []string{ts.Getenv("HOME"), ts.Getenv("TMPDIR")} {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.Type().IsRegular() {
@@ -144,8 +156,61 @@ func cmdNoSecretInFiles(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return nil
 		})
-		ts.Check(err)
+		if err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// cmdCanary fails if any SECRET (raw, base64 or hex) shows up where it must
+// never be: a file under $HOME or $TMPDIR, the command line of any process
+// on the machine (linux), or the stderr of the last command. An argument
+// @FILE stands for the content of FILE, so that a secret can be checked
+// without being in the environment of the commands under test.
+//
+//	canary SECRET|@FILE...
+func cmdCanary(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: canary SECRET|@FILE...")
+	}
+	for i, a := range args {
+		if f, ok := strings.CutPrefix(a, "@"); ok {
+			args[i] = strings.TrimSpace(ts.ReadFile(f))
+		}
+	}
+	stderr := []byte(ts.ReadFile("stderr"))
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for i, secret := range args {
+		if len(secret) < 16 {
+			ts.Fatalf("canary %d is too short to be a secret", i+1)
+		}
+		ts.Check(noSecretInFiles(ts, secret))
+		for _, f := range secretForms(secret) {
+			if bytes.Contains(stderr, f) {
+				ts.Fatalf("stderr holds canary %d", i+1)
+			}
+			for _, c := range cmdlines {
+				if data, err := os.ReadFile(c); err == nil && bytes.Contains(data, f) {
+					ts.Fatalf("%s holds canary %d", c, i+1)
+				}
+			}
+		}
+	}
+}
+
+// cmdCaptureCreds reads credential_process JSON from the last command's
+// stdout into $CREDS_KEY_ID, $CREDS_SECRET and $CREDS_TOKEN.
+//
+//	capture-creds
+func cmdCaptureCreds(ts *testscript.TestScript, neg bool, args []string) {
+	var out processOutput
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &out); err != nil {
+		ts.Fatalf("stdout is not credential_process JSON: %v", err)
+	}
+	ts.Setenv("CREDS_KEY_ID", out.AccessKeyID)
+	ts.Setenv("CREDS_SECRET", out.SecretAccessKey)
+	ts.Setenv("CREDS_TOKEN", out.SessionToken)
 }
 
 // cmdMode checks a file's permission bits.
@@ -265,4 +330,18 @@ func whoamiMain() {
 	}
 	fmt.Fprintln(os.Stderr, "whoami:", err)
 	os.Exit(1)
+}
+
+// envdumpMain prints its environment, one variable a line, and its own
+// command line, for scripts that check what exec hands on.
+func envdumpMain() {
+	for _, kv := range os.Environ() {
+		fmt.Println(kv)
+	}
+	fmt.Println("ARGV=" + strings.Join(os.Args, " "))
+	if len(os.Args) > 1 {
+		if code, err := strconv.Atoi(os.Args[1]); err == nil {
+			os.Exit(code)
+		}
+	}
 }
