@@ -73,11 +73,11 @@ type storedEntry struct {
 }
 
 func toStored(e Entry) storedEntry {
-	return storedEntry{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, Added: e.Added}
+	return storedEntry(e)
 }
 
 func (s storedEntry) entry() Entry {
-	return Entry{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, Added: s.Added}
+	return Entry(s)
 }
 
 type fileContent struct {
