@@ -148,10 +148,13 @@ func socketPath(dir string) (string, error) {
 // agent of another version is asked to stop first. When a live agent of the
 // same version already serves the socket, Run returns ErrAlreadyRunning.
 //
-// On every exit after it started serving, Run closes all connections, waits
-// for their requests to end, calls Backend.Lock so nothing is kept, and
-// removes the socket and pid file if they are still its own. An orderly exit
-// returns nil.
+// On every exit after it started serving, Run removes its pid file and
+// socket, closes all connections, waits for their requests to end (their
+// contexts are cancelled) and calls Backend.Lock so nothing is kept. An
+// orderly exit returns nil.
+//
+// A request that arrives after the idle timeout or lifetime has passed is
+// refused even if the expiry timer has not fired yet.
 func (s *Server) Run(ctx context.Context) error {
 	if !supported {
 		return ErrUnsupported
