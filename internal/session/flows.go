@@ -303,7 +303,7 @@ func (b *Broker) useCode(serial, code string) bool {
 
 // vaultKey names an open vault: the backend and what locates its data.
 func vaultKey(req Request) string {
-	return strings.Join([]string{req.Backend, req.Env["AWSMFA_BACKEND"], req.Env["HOME"], req.Env["XDG_DATA_HOME"]}, "\x00")
+	return strings.Join([]string{req.Backend, req.Env["AWSMFA_BACKEND"], req.Env["HOME"], req.Env["XDG_DATA_HOME"], req.Env["AWSMFA_DATA_DIR"]}, "\x00")
 }
 
 // openVault returns the vault for req, opening it on first use.
