@@ -8,8 +8,10 @@ import (
 	"io"
 	"slices"
 	"text/tabwriter"
+	"time"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/vault"
 	"github.com/spf13/cobra"
 )
@@ -49,6 +51,13 @@ type listedProfile struct {
 	Region        string `json:"region,omitempty"`
 	InVault       bool   `json:"in_vault"`
 	Plaintext     bool   `json:"plaintext_key"`
+	// Session is the agent's cached credentials for the profile, if any.
+	Session *listedSession `json:"session,omitempty"`
+}
+
+type listedSession struct {
+	Kind       string    `json:"kind"`
+	Expiration time.Time `json:"expiration"`
 }
 
 type listing struct {
@@ -82,6 +91,7 @@ func runList(ctx context.Context, env *Env, g *globalOptions, o *listOptions) er
 		return err
 	}
 
+	sessions := agentSessions(ctx, env)
 	names := cfg.ProfileNames()
 	for _, n := range inVault {
 		if !slices.Contains(names, n) {
@@ -113,6 +123,9 @@ func runList(ctx context.Context, env *Env, g *globalOptions, o *listOptions) er
 		if lp.InVault && lp.Kind == kindOther {
 			lp.Kind = kindVault
 		}
+		if si, ok := sessions[n]; ok {
+			lp.Session = &listedSession{Kind: si.Kind, Expiration: si.Expiration.UTC()}
+		}
 		l.Profiles = append(l.Profiles, lp)
 	}
 
@@ -122,7 +135,7 @@ func runList(ctx context.Context, env *Env, g *globalOptions, o *listOptions) er
 		if err := enc.Encode(l); err != nil {
 			return err
 		}
-	} else if err := printListing(env.Stdout, l); err != nil {
+	} else if err := printListing(env.Stdout, l, env.Now()); err != nil {
 		return err
 	}
 	for _, p := range l.Profiles {
@@ -149,10 +162,29 @@ func chainMFASerial(cfg *awsconfig.Config, p *awsconfig.Profile) string {
 
 func isSessionKey(id string) bool { return len(id) >= 4 && id[:4] == "ASIA" }
 
-func printListing(w io.Writer, l listing) error {
+// agentSessions asks a running agent, without starting one, for its
+// sessions by profile. It needs no unlock: the agent tells no secrets.
+func agentSessions(ctx context.Context, env *Env) map[string]session.SessionInfo {
+	out := map[string]session.SessionInfo{}
+	c, err := env.connectAgent(ctx, false)
+	if err != nil {
+		return out
+	}
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return out
+	}
+	for _, s := range st.Sessions {
+		out[s.Profile] = s
+	}
+	return out
+}
+
+func printListing(w io.Writer, l listing, now time.Time) error {
 	fmt.Fprintf(w, "vault: %s (%s)\n", l.Backend, l.VaultState)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION")
+	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\tSESSION")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -164,7 +196,11 @@ func printListing(w io.Writer, l listing) error {
 		if p.Plaintext {
 			kind += " (PLAINTEXT KEY!)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region))
+		sess := "-"
+		if p.Session != nil {
+			sess = fmt.Sprintf("%s, %s left", p.Session.Kind, p.Session.Expiration.Sub(now).Round(time.Minute))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region), sess)
 	}
 	return tw.Flush()
 }
