@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 		"emucode": emucodeMain,
 		"whoami":  whoamiMain,
 		"envdump": envdumpMain,
+		"whoami-profile": func() {
+			whoami(config.WithSharedConfigProfile(os.Getenv("AWS_PROFILE")))
+		},
 	})
 }
 
@@ -315,9 +318,13 @@ func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
 // whoamiMain prints the ARN that GetCallerIdentity returns for the
 // credentials in the environment, at AWS_ENDPOINT_URL: the way scripts check
 // what exec handed to its child.
-func whoamiMain() {
+func whoamiMain() { whoami() }
+
+// whoami is whoamiMain with more configuration, e.g. a profile from the
+// shared files.
+func whoami(opts ...func(*config.LoadOptions) error) {
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, config.WithRegion("us-east-1"))...)
 	if err == nil {
 		var out *sts.GetCallerIdentityOutput
 		out, err = sts.NewFromConfig(cfg, func(o *sts.Options) {

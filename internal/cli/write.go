@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/spf13/cobra"
 )
 
@@ -14,7 +15,7 @@ import (
 // which profile it came from, and when it expires. clear removes such
 // sections, and write refreshes only them.
 const (
-	writtenProfileKey    = "awsmfa_profile"
+	writtenProfileKey    = session.WrittenProfileKey
 	writtenExpirationKey = "awsmfa_expiration"
 )
 

@@ -115,6 +115,10 @@ func defaultEndpoints(region, stsURL, iamURL string) (sts, iam, iamRegion string
 	return stsURL, iamURL, iamRegion
 }
 
+// WrittenProfileKey marks a credentials-file section written by "awsmfa
+// write"; its value is the profile the session belongs to.
+const WrittenProfileKey = "awsmfa_profile"
+
 // checkServable refuses the profile types awsmfa does not serve, before any
 // vault access.
 func checkServable(p *plan) error {
@@ -140,7 +144,9 @@ func checkServable(p *plan) error {
 		return &Error{Kind: KindUnsupported,
 			Msg: fmt.Sprintf("profile %s uses IAM Identity Center (SSO), which awsmfa does not serve yet; use aws sso login", base.Name)}
 	}
-	if sc, ok := base.StaticCredentials(); ok && sc.SessionToken != "" {
+	// A section "awsmfa write" wrote (marked awsmfa_profile) holds a copy of
+	// a session for other tools; awsmfa itself goes on using the vault.
+	if sc, ok := base.StaticCredentials(); ok && sc.SessionToken != "" && base.Raw[WrittenProfileKey] == "" {
 		return &Error{Kind: KindUnsupported,
 			Msg: fmt.Sprintf("profile %s holds temporary session keys, not a long-term key awsmfa can keep", base.Name)}
 	}
