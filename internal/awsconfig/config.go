@@ -181,7 +181,7 @@ func hideSecrets(p *profileData) {
 // secondWord mirrors botocore's _parse_section: the header split like a
 // shell word list must give exactly two words; the second is the name.
 func secondWord(header string) (string, bool) {
-	words, ok := shellSplit(header)
+	words, ok := SplitWords(header)
 	if !ok || len(words) != 2 {
 		return "", false
 	}
@@ -336,12 +336,13 @@ func (c *Config) Profile(name string) (*Profile, error) {
 	return p, nil
 }
 
-// shellSplit splits s into words like Python's shlex.split (POSIX mode, no
-// comments): blanks separate words, single quotes keep everything, double
+// SplitWords splits s into words like Python's shlex.split (POSIX mode, no
+// comments), the rule botocore applies to profile headers and awsmfa to
+// mfa_process: blanks separate words, single quotes keep everything, double
 // quotes keep everything but let a backslash escape '"' or '\', and outside
 // quotes a backslash escapes any character. ok is false where shlex raises
 // (an unclosed quote or a trailing backslash).
-func shellSplit(s string) (words []string, ok bool) {
+func SplitWords(s string) (words []string, ok bool) {
 	var (
 		cur     strings.Builder
 		inWord  bool
@@ -400,7 +401,7 @@ func shellSplit(s string) (words []string, ok bool) {
 
 // profileHeader is the config-file header for a new profile section:
 // "default", or "profile NAME" with NAME quoted when it needs quoting to
-// survive shellSplit.
+// survive SplitWords.
 func profileHeader(name string) string {
 	if name == "default" {
 		return "default"

@@ -147,9 +147,9 @@ func TestShellSplit(t *testing.T) {
 		{`profile a\`, nil, false},
 	}
 	for _, tt := range tests {
-		got, ok := shellSplit(tt.in)
+		got, ok := SplitWords(tt.in)
 		if ok != tt.ok || strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
-			t.Errorf("shellSplit(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("SplitWords(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/session"
 )
 
@@ -72,59 +73,9 @@ var ErrUnbalanced = errors.New("unclosed quote or trailing backslash")
 // ErrUnbalanced, as is an empty command. The error never repeats the
 // command, which may hold a secret.
 func SplitCommand(cmd string) ([]string, error) {
-	var (
-		words   []string
-		cur     strings.Builder
-		inWord  bool
-		quote   rune
-		escaped bool
-	)
-	for _, r := range cmd {
-		switch {
-		case escaped:
-			if quote == '"' && r != '"' && r != '\\' {
-				cur.WriteRune('\\')
-			}
-			cur.WriteRune(r)
-			escaped = false
-		case quote == '\'':
-			if r == '\'' {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case quote == '"':
-			switch r {
-			case '"':
-				quote = 0
-			case '\\':
-				escaped = true
-			default:
-				cur.WriteRune(r)
-			}
-		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			inWord = true
-			switch r {
-			case '\'', '"':
-				quote = r
-			case '\\':
-				escaped = true
-			default:
-				cur.WriteRune(r)
-			}
-		}
-	}
-	if quote != 0 || escaped {
+	words, ok := awsconfig.SplitWords(cmd)
+	if !ok {
 		return nil, fmt.Errorf("splitting mfa_process command: %w", ErrUnbalanced)
-	}
-	if inWord {
-		words = append(words, cur.String())
 	}
 	if len(words) == 0 {
 		return nil, errors.New("splitting mfa_process command: the command is empty")
