@@ -143,8 +143,9 @@ func (s *Source) Code(ctx context.Context, ask session.MFAAsk) (string, error) {
 	}
 	t, err := s.OpenTTY()
 	if err != nil {
-		return "", &session.Error{Kind: session.KindNoCodeSource, Msg: "no terminal to ask for an MFA code on",
-			Err: fmt.Errorf("%w: %w", session.ErrCannotAsk, err)}
+		e := noSource(attempt)
+		e.Err = fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
+		return "", e
 	}
 	return prompt(ctx, t, ask)
 }
@@ -159,7 +160,7 @@ func (s *Source) takeToken() (string, bool) {
 	return s.Token, true
 }
 
-func noSource(attempt int) error {
+func noSource(attempt int) *session.Error {
 	msg := "no way to get an MFA code: pass --mfa-token, set mfa_process in the profile, or run on a terminal"
 	if attempt > 1 {
 		msg = "no way to ask for another MFA code: run on a terminal to type one"
