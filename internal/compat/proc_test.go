@@ -22,7 +22,7 @@ type result struct {
 // may name a key id but never holds a secret: the clients print only error
 // messages there, and the tests never pass a secret on a command line.
 func (r result) failure(what string) string {
-	return fmt.Sprintf("%s: %v\nstderr:\n%s", what, r.err, clip(r.stderr))
+	return fmt.Sprintf("%s: %v\nstderr:\n%s", what, r.err, tail(r.stderr))
 }
 
 // child is one command to run.
@@ -52,6 +52,16 @@ func run(t *testing.T, c child) result {
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	return result{stdout: stdout.String(), stderr: stderr.String(), err: err}
+}
+
+// tail keeps the end of a child's stderr, where the error is (a Python
+// traceback ends with it).
+func tail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 1500 {
+		return "…" + s[len(s)-1500:]
+	}
+	return s
 }
 
 // mustRun runs c and fails the test unless it exits 0; it returns stdout.
