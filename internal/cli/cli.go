@@ -89,7 +89,11 @@ func Main(ctx context.Context, env *Env) int {
 func report(w io.Writer, err error) {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(w, "awsmfa: error: %s\n", msg)
-	for _, h := range hints(err) {
+	hs := hints(err)
+	if len(hs) == 0 {
+		hs = defaultHints(err)
+	}
+	for _, h := range hs {
 		fmt.Fprintf(w, "awsmfa: hint: %s\n", h)
 	}
 }

@@ -78,6 +78,19 @@ func hints(err error) []string {
 	return out
 }
 
+// defaultHints are said when nothing more specific was attached.
+func defaultHints(err error) []string {
+	switch {
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return []string{"the passphrase is the one given when the vault was created; check what AWSMFA_PASSPHRASE_FILE, AWSMFA_PASSPHRASE_COMMAND or AWSMFA_PASSPHRASE supplies"}
+	case errors.Is(err, vault.ErrNoPassphrase):
+		return []string{"run awsmfa in a terminal, or: export AWSMFA_PASSPHRASE_FILE=/path/to/a/0600/file"}
+	case errors.Is(err, vault.ErrMalformedKey):
+		return []string{"a long-term access key id is AKIA followed by 16 letters and digits 2-7; its secret is 40 characters"}
+	}
+	return nil
+}
+
 // exitCode is the one place that maps errors to the documented exit codes.
 func exitCode(err error) int {
 	var usage *usageError
