@@ -108,16 +108,16 @@ func buildAWSMFA(t *testing.T) string {
 	return bin
 }
 
-// newAWSMFASetup builds awsmfa and prepares its HOME, vault passphrase and
-// runtime directory. Cleanup stops the agent with `awsmfa agent stop` and
+// newAWSMFASetup prepares a HOME, a file-vault passphrase and an agent
+// runtime directory for the awsmfa binary bin. Cleanup stops the agent with `awsmfa agent stop` and
 // then kills the pid in agent.pid if it still runs.
-func newAWSMFASetup(t *testing.T, tg *target) *awsmfaSetup {
+func newAWSMFASetup(t *testing.T, tg *target, bin string) *awsmfaSetup {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &awsmfaSetup{bin: buildAWSMFA(t), self: self, tg: tg, home: newAWSHome(t)}
+	s := &awsmfaSetup{bin: bin, self: self, tg: tg, home: newAWSHome(t)}
 	// A unix socket path is limited to about 107 bytes: t.TempDir() can be
 	// too deep, so the runtime directory is a short one in os.TempDir().
 	run, err := os.MkdirTemp("", "amc")
@@ -134,7 +134,7 @@ func newAWSMFASetup(t *testing.T, tg *target) *awsmfaSetup {
 		if r.err != nil {
 			t.Logf("awsmfa agent stop: %v: %s", r.err, clip(r.stderr))
 		}
-		killPIDFile(t, filepath.Join(run, "agent.pid"))
+		killPIDFile(t, filepath.Join(run, "agent.pid"), s.bin)
 		if err := os.RemoveAll(run); err != nil {
 			t.Errorf("removing %s: %v", run, err)
 		}
@@ -155,8 +155,10 @@ func runInCleanup(c child) result {
 	return result{stderr: stderr.String(), err: err}
 }
 
-// killPIDFile kills the process whose pid the file holds, if it still runs.
-func killPIDFile(t *testing.T, path string) {
+// killPIDFile kills the process whose pid the file holds if it still runs
+// and, where /proc tells, is the awsmfa binary bin (a stale pid file must not
+// get an unrelated process killed).
+func killPIDFile(t *testing.T, path, bin string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -167,18 +169,27 @@ func killPIDFile(t *testing.T, path string) {
 		t.Errorf("%s holds no pid", path)
 		return
 	}
-	if p, err := os.FindProcess(pid); err == nil {
-		if err := p.Signal(syscall.Signal(0)); err == nil {
-			t.Logf("the agent (pid %d) outlived agent stop; killing it", pid)
-			_ = p.Kill()
+	proc := filepath.Join("/proc", strconv.Itoa(pid))
+	if _, err := os.Stat("/proc/self"); err == nil {
+		exe, err := os.Readlink(filepath.Join(proc, "exe"))
+		if err != nil || exe != bin {
+			return // gone, a zombie (no exe link), or not ours
 		}
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return
+	}
+	if err := p.Signal(syscall.Signal(0)); err == nil {
+		t.Logf("the agent (pid %d) outlived agent stop; killing it", pid)
+		_ = p.Kill()
 	}
 }
 
 // env is the environment of awsmfa and of the clients that run it.
 func (s *awsmfaSetup) env() []string { return s.home.env(s.tg.endpoint, s.extra...) }
 
-// profiles are the config sections of one client's user: NAME (the vault
+// userProfiles are the config sections of one client's user: NAME (the vault
 // key, its mfa_serial and an mfa_process counting codes in log), NAME-role
 // (role_arn + source_profile) and NAME-cp (credential_process of NAME-role).
 type userProfiles struct {
@@ -187,6 +198,8 @@ type userProfiles struct {
 	sections []profile
 }
 
+// userProfiles returns f's sections; its mfa_process asks the emulator for
+// f's current code.
 func (s *awsmfaSetup) userProfiles(t *testing.T, f fixture) userProfiles {
 	t.Helper()
 	spec := mfaCodeSpec{URL: s.tg.endpoint, Token: s.tg.emu.ControlToken(), Serial: f.serial, Log: filepath.Join(t.TempDir(), "codes")}
@@ -276,41 +289,21 @@ func TestAWSMFAClients(t *testing.T) {
 		}},
 	}
 
-	// Every client is checked for first, so that nothing is set up (or, in
-	// CI, everything is reported missing) before the slow vault work.
-	runs := make([]clientRun, len(clients))
-	ok := make([]bool, len(clients))
+	// Each client gets its own HOME, vault and agent, so that its counts
+	// are its own and each proves a cold start.
+	bin := buildAWSMFA(t)
 	for i, c := range clients {
-		ok[i] = t.Run("installed/"+c.name, func(t *testing.T) { runs[i] = c.prepare(t) }) && runs[i] != nil
-	}
-
-	s := newAWSMFASetup(t, tg)
-	users := make([]userProfiles, len(clients))
-	var sections []profile
-	for i := range clients {
-		if ok[i] {
-			users[i] = s.userProfiles(t, tg.newFixture(t, fixtureName("am", strconv.Itoa(i))))
-			sections = append(sections, users[i].sections...)
-		}
-	}
-	s.home.writeProfiles(t, sections, nil)
-	for i := range clients {
-		if ok[i] {
-			u := users[i]
+		t.Run(c.name, func(t *testing.T) {
+			runClient := c.prepare(t)
+			s := newAWSMFASetup(t, tg, bin)
+			u := s.userProfiles(t, tg.newFixture(t, fixtureName("am", strconv.Itoa(i))))
+			s.home.writeProfiles(t, u.sections, nil)
 			mustRun(t, "awsmfa add", child{env: s.env(), dir: s.home.dir, name: s.bin, stdin: u.f.key.ID + "\n" + u.f.key.Secret + "\n",
 				args: []string{"add", u.f.user, "--stdin"}})
-		}
-	}
 
-	for i, c := range clients {
-		if !ok[i] {
-			continue
-		}
-		t.Run(c.name, func(t *testing.T) {
-			u := users[i]
 			want := "arn:aws:sts::" + tg.account + ":assumed-role/" + u.f.role + "/"
 			for run := range 2 {
-				if got := runs[i](t, s, u, run); !strings.HasPrefix(got, want) {
+				if got := runClient(t, s, u, run); !strings.HasPrefix(got, want) {
 					t.Fatalf("run %d: GetCallerIdentity ARN = %q, want the assumed role %s…", run+1, got, want)
 				}
 			}

@@ -26,7 +26,7 @@ func requireTool(t *testing.T, missing error) {
 		return
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("compat: %v (mandatory with CI=true; .ci/install.sh installs it)", missing)
+		t.Fatalf("compat: %v (mandatory with CI=true)", missing)
 	}
 	t.Skipf("compat: skipped: %v", missing)
 }
@@ -48,7 +48,7 @@ func awsCLIv1(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
-		requireTool(t, errors.New("the AWS CLI v1 (aws) is not on PATH"))
+		requireTool(t, errors.New("the AWS CLI v1 (aws) is not on PATH (pip install awscli)"))
 		return ""
 	}
 	v, err := versionOf(t, bin)
@@ -112,7 +112,7 @@ func python3Boto3(t *testing.T) string {
 	cmd := exec.CommandContext(ctx, bin, "-c", "import boto3")
 	cmd.Env = baseEnv(t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
-		requireTool(t, errors.New("python3 cannot import boto3: "+clip(string(out))))
+		requireTool(t, errors.New("python3 cannot import boto3 (pip install boto3): "+lastLine(string(out))))
 	}
 	return bin
 }
@@ -122,7 +122,7 @@ func motoServer(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		requireTool(t, errors.New("moto_server is not on PATH"))
+		requireTool(t, errors.New("moto_server is not on PATH (pip install 'moto[server]')"))
 	}
 	return bin
 }
@@ -133,7 +133,7 @@ func nodeSDK(t *testing.T) (string, string) {
 	t.Helper()
 	bin, err := exec.LookPath("node")
 	if err != nil {
-		requireTool(t, errors.New("node is not on PATH"))
+		requireTool(t, errors.New("node is not on PATH (apt-get install nodejs npm; the JS SDK v3 needs node >= 20)"))
 		return "", ""
 	}
 	dir, err := filepath.Abs("js")
@@ -146,6 +146,13 @@ func nodeSDK(t *testing.T) (string, string) {
 		}
 	}
 	return bin, dir
+}
+
+// lastLine is the last non-empty line of a tool's output, where Python puts
+// the exception.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return clip(lines[len(lines)-1])
 }
 
 // clip shortens tool output quoted in a message.
