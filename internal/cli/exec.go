@@ -93,11 +93,12 @@ func childEnv(parent []string, profile, region string, cr session.Credentials) [
 // runChild starts c, forwards signals to it, waits, and turns its exit
 // status into an exitStatusError so that Main passes it through.
 func runChild(ctx context.Context, c *exec.Cmd) error {
-	stop := forwardSignals(c)
-	defer stop()
+	signals := catchSignals()
+	defer signals.stop()
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("starting %q: %w", c.Args[0], err)
 	}
+	signals.forwardTo(c.Process)
 	err := c.Wait()
 	var exitErr *exec.ExitError
 	switch {

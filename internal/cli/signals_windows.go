@@ -4,16 +4,21 @@ package cli
 
 import (
 	"os"
-	"os/exec"
 	"os/signal"
 )
 
-// forwardSignals keeps Ctrl-C from killing awsmfa before its child: the
-// console delivers it to both, and the child decides.
-func forwardSignals(*exec.Cmd) (stop func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt)
-	return func() { signal.Stop(ch) }
+// signalRelay keeps Ctrl-C from killing awsmfa before its child: the console
+// delivers it to both, and the child decides.
+type signalRelay struct{ ch chan os.Signal }
+
+func catchSignals() *signalRelay {
+	r := &signalRelay{ch: make(chan os.Signal, 1)}
+	signal.Notify(r.ch, os.Interrupt)
+	return r
 }
+
+func (*signalRelay) forwardTo(*os.Process) {}
+
+func (r *signalRelay) stop() { signal.Stop(r.ch) }
 
 func signaled(*os.ProcessState) (int, bool) { return 0, false }
