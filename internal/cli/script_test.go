@@ -36,6 +36,11 @@ func TestMain(m *testing.M) {
 			// its session).
 			_ = detachTerminal()
 			env := System(os.Args[1:])
+			if len(env.Args) >= 2 && env.Args[0] == "agent" && env.Args[1] == "run" {
+				// Should a test binary die before its scripts' cleanup runs,
+				// the agents it started still end soon.
+				env.Args = append(env.Args, "--lifetime", "10m")
+			}
 			env.testOnlyScryptWorkFactor = 10
 			code := Main(context.Background(), env)
 			// Record the status for the "exit" script command (not the
