@@ -129,6 +129,22 @@ func run(n int) error {
 		medians[c.name] = med
 		fmt.Printf("%-30s %10s %10s %10s\n", c.name, ms(med), ms(times[len(times)*9/10]), ms(times[0]))
 	}
+	// For scale: what starting the child alone costs, without awsmfa.
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		return err
+	}
+	trueTimes := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		if err := exec.Command(truePath).Run(); err != nil {
+			return err
+		}
+		trueTimes = append(trueTimes, time.Since(start))
+	}
+	slices.Sort(trueTimes)
+	fmt.Printf("%-30s %10s %10s %10s\n", "true (alone, for scale)", ms(trueTimes[n/2]), ms(trueTimes[n*9/10]), ms(trueTimes[0]))
+
 	base := medians["version"]
 	for _, c := range cases[1:] {
 		fmt.Printf("%-30s %+10s over version\n", c.name, ms(medians[c.name]-base))

@@ -44,6 +44,9 @@ type Env struct {
 	Now func() time.Time
 	// OpenTTY opens the controlling terminal for prompts.
 	OpenTTY func() (*tty.Terminal, error)
+	// ReplaceProcess, when set, runs exec's command in place of awsmfa
+	// (execve); when nil, exec starts it as a child and waits.
+	ReplaceProcess func(path string, argv, env []string) error
 
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
@@ -53,18 +56,19 @@ type Env struct {
 // System returns the Env of the running process.
 func System(args []string) *Env {
 	return &Env{
-		Argv0:      os.Args[0],
-		Executable: os.Executable,
-		Args:       args,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Getenv:     os.Getenv,
-		Environ:    os.Environ,
-		HomeDir:    os.UserHomeDir,
-		GOOS:       runtime.GOOS,
-		Now:        time.Now,
-		OpenTTY:    tty.Open,
+		Argv0:          os.Args[0],
+		Executable:     os.Executable,
+		Args:           args,
+		Stdin:          os.Stdin,
+		Stdout:         os.Stdout,
+		Stderr:         os.Stderr,
+		Getenv:         os.Getenv,
+		Environ:        os.Environ,
+		HomeDir:        os.UserHomeDir,
+		GOOS:           runtime.GOOS,
+		Now:            time.Now,
+		OpenTTY:        tty.Open,
+		ReplaceProcess: replaceProcess,
 	}
 }
 

@@ -28,8 +28,11 @@ func newExecCmd(env *Env, g *globalOptions) *cobra.Command {
 environment. Every inherited AWS_* credential or profile variable and every
 AWSMFA_PASSPHRASE* variable is removed; AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION,
-AWS_REGION, AWS_DEFAULT_REGION and AWSMFA_PROFILE are set. Signals are
-forwarded to CMD, and its exit status becomes awsmfa's.`,
+AWS_REGION, AWS_DEFAULT_REGION and AWSMFA_PROFILE are set.
+
+On Linux and macOS CMD replaces awsmfa (execve): it keeps awsmfa's pid, gets
+every signal directly, and its exit status is awsmfa's. On Windows CMD runs
+as a child; Ctrl-C reaches it, and its exit status is passed through.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() > 1 || (cmd.ArgsLenAtDash() < 0 && len(args) > 1) {
@@ -66,10 +69,15 @@ func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) er
 	if region == "" {
 		region = res.Region
 	}
+	childEnv := childEnv(env.Environ(), o.profile, region, res.Credentials)
+	if env.ReplaceProcess != nil {
+		err := env.ReplaceProcess(path, argv, childEnv)
+		return fmt.Errorf("running %q: %w", argv[0], err)
+	}
 	c := exec.Command(path, argv[1:]...)
 	c.Args[0] = argv[0]
 	c.Stdin, c.Stdout, c.Stderr = env.Stdin, env.Stdout, env.Stderr
-	c.Env = childEnv(env.Environ(), o.profile, region, res.Credentials)
+	c.Env = childEnv
 	return runChild(ctx, c)
 }
 

@@ -42,11 +42,16 @@ func TestMain(m *testing.M) {
 				env.Args = append(env.Args, "--lifetime", "10m")
 			}
 			env.testOnlyScryptWorkFactor = 10
+			exitFile := os.Getenv("AWSMFA_TEST_EXIT_FILE")
+			if exitFile != "" {
+				// A command that replaces the process (exec) leaves no status.
+				_ = os.Remove(exitFile)
+			}
 			code := Main(context.Background(), env)
 			// Record the status for the "exit" script command (not the
 			// agent's, which ends whenever the script kills it).
-			if f := os.Getenv("AWSMFA_TEST_EXIT_FILE"); f != "" && (len(os.Args) < 2 || os.Args[1] != "agent") {
-				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
+			if exitFile != "" && (len(os.Args) < 2 || os.Args[1] != "agent") {
+				_ = os.WriteFile(exitFile, []byte(strconv.Itoa(code)), 0o600)
 			}
 			os.Exit(code)
 		},
@@ -351,6 +356,7 @@ func envdumpMain() {
 		fmt.Println(kv)
 	}
 	fmt.Println("ARGV=" + strings.Join(os.Args, " "))
+	fmt.Printf("PPID=%d\n", os.Getppid())
 	if len(os.Args) > 1 {
 		if code, err := strconv.Atoi(os.Args[1]); err == nil {
 			os.Exit(code)
