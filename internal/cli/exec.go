@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/session"
@@ -82,18 +85,28 @@ func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) er
 }
 
 // childEnv is the environment exec hands on: the caller's, scrubbed, plus the
-// credentials and the region.
+// credentials and the region. Each variable appears once: execve, unlike
+// os/exec, does not drop duplicates, and programs differ in which one they read.
 func childEnv(parent []string, profile, region string, cr session.Credentials) []string {
-	env := scrubEnv(parent)
-	env = append(env,
-		"AWS_ACCESS_KEY_ID="+cr.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+cr.SecretAccessKey,
-		"AWS_SESSION_TOKEN="+cr.SessionToken,
-		"AWS_CREDENTIAL_EXPIRATION="+cr.Expiration.UTC().Format(time.RFC3339),
-		"AWSMFA_PROFILE="+profile,
-	)
+	set := map[string]string{
+		"AWS_ACCESS_KEY_ID":         cr.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":     cr.SecretAccessKey,
+		"AWS_SESSION_TOKEN":         cr.SessionToken,
+		"AWS_CREDENTIAL_EXPIRATION": cr.Expiration.UTC().Format(time.RFC3339),
+		"AWSMFA_PROFILE":            profile,
+	}
 	if region != "" {
-		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
+		set["AWS_REGION"], set["AWS_DEFAULT_REGION"] = region, region
+	}
+	env := make([]string, 0, len(parent)+len(set))
+	for _, kv := range scrubEnv(parent) {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ours := set[k]; !ours {
+			env = append(env, kv)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		env = append(env, k+"="+set[k])
 	}
 	return env
 }
