@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -188,12 +189,13 @@ func secondWord(header string) (string, bool) {
 	return words[1], true
 }
 
-// ProfileNames returns every profile name, from either file, unsorted.
+// ProfileNames returns every profile name, from either file, sorted.
 func (c *Config) ProfileNames() []string {
 	names := make([]string, 0, len(c.profiles))
 	for n := range c.profiles {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return names
 }
 
