@@ -36,12 +36,7 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 				Msg:  fmt.Sprintf("an MFA session of %s (%s) is shorter than the %s the credentials must last", p.sessDur, p.sessDurAt, need),
 				Hint: fmt.Sprintf("raise %s", p.sessDurAt)}
 		}
-		lt, notices, err := b.longTermKey(ctx, p)
-		if err != nil {
-			return outcome{}, err
-		}
-		serial, serialAt, more, err := b.device(ctx, f, p, lt)
-		notices = append(notices, more...)
+		lt, serial, serialAt, notices, err := b.keyAndDevice(ctx, f, p)
 		if err != nil {
 			return outcome{}, err
 		}
@@ -172,16 +167,22 @@ func (b *Broker) assumeFromSession(ctx context.Context, f *flight, p *plan, i in
 	}
 }
 
+// keyAndDevice reads the key profile's long-term key and finds its MFA
+// device (configured or discovered), with the notices either produced.
+func (b *Broker) keyAndDevice(ctx context.Context, f *flight, p *plan) (lt aws.Credentials, serial, serialAt string, notices []string, err error) {
+	lt, notices, err = b.longTermKey(ctx, p)
+	if err != nil {
+		return aws.Credentials{}, "", "", nil, err
+	}
+	serial, serialAt, more, err := b.device(ctx, f, p, lt)
+	return lt, serial, serialAt, append(notices, more...), err
+}
+
 // assumeDirect assumes p.chain[i] (whose source is the key profile) with the
 // long-term key and an MFA code.
 func (b *Broker) assumeDirect(ctx context.Context, f *flight, p *plan, i int, dur time.Duration, reason string) (outcome, error) {
 	_, durAt := p.roleDuration(i)
-	lt, notices, err := b.longTermKey(ctx, p)
-	if err != nil {
-		return outcome{}, err
-	}
-	serial, serialAt, more, err := b.device(ctx, f, p, lt)
-	notices = append(notices, more...)
+	lt, serial, serialAt, notices, err := b.keyAndDevice(ctx, f, p)
 	if err != nil {
 		return outcome{}, err
 	}
