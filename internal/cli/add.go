@@ -84,7 +84,6 @@ func runAdd(ctx context.Context, env *Env, g *globalOptions, o *addOptions) erro
 	if err := store.Put(ctx, o.profile, e); err != nil {
 		return fmt.Errorf("storing key for profile %q: %w", o.profile, err)
 	}
-	env.vaultChanged(ctx)
 	fmt.Fprintf(env.Stdout, "stored %s (%s) in the %s vault\n", o.profile, maskKeyID(e.AccessKeyID), store.Backend())
 
 	if err := ensureConfigProfile(ctx, cfg, o.profile); err != nil {

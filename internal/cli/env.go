@@ -111,16 +111,3 @@ func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (
 	})
 }
 
-// vaultChanged tells a running agent, if any, to drop its open vault so that
-// it sees what add, import or remove changed. It never starts an agent.
-func (e *Env) vaultChanged(ctx context.Context) {
-	if e.GOOS == "windows" {
-		return
-	}
-	c, err := e.connectAgent(ctx, false)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	_ = c.ForgetVault(ctx)
-}

@@ -102,9 +102,6 @@ func runImport(ctx context.Context, env *Env, g *globalOptions, o *importOptions
 		moved++
 		fmt.Fprintf(env.Stdout, "moved %s (%s) into the %s vault\n", shellQuote(name), maskKeyID(e.AccessKeyID), store.Backend())
 	}
-	if moved > 0 {
-		env.vaultChanged(ctx)
-	}
 	if moved == 0 && o.all {
 		fmt.Fprintf(env.Stderr, "awsmfa: no long-term keys in plaintext in %s or %s\n", cfg.Paths.Credentials, cfg.Paths.Config)
 	}

@@ -59,7 +59,6 @@ func runRemove(ctx context.Context, env *Env, g *globalOptions, o *removeOptions
 	if err := store.Delete(ctx, o.profile); err != nil {
 		return fmt.Errorf("removing profile %q: %w", o.profile, err)
 	}
-	env.vaultChanged(ctx)
 	fmt.Fprintf(env.Stdout, "removed %s (%s) from the %s vault\n", o.profile, maskKeyID(e.AccessKeyID), store.Backend())
 	return nil
 }
