@@ -110,4 +110,3 @@ func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (
 		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor,
 	})
 }
-
