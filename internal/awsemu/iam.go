@@ -281,6 +281,32 @@ func (c *call) roleParam() (*role, *apiError) {
 	return r, nil
 }
 
+// authorizedUser is userParam for a caller whose identity policies allow the
+// action on that user.
+func (c *call) authorizedUser() (*user, *apiError) {
+	u, aerr := c.userParam()
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize(u.ARN); aerr != nil {
+		return nil, aerr
+	}
+	return u, nil
+}
+
+// authorizedRole is roleParam for a caller whose identity policies allow the
+// action on that role.
+func (c *call) authorizedRole() (*role, *apiError) {
+	r, aerr := c.roleParam()
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize(r.ARN); aerr != nil {
+		return nil, aerr
+	}
+	return r, nil
+}
+
 func (c *call) policyDocParam(param, field string) (string, *apiError) {
 	doc, aerr := c.required(param, field)
 	if aerr != nil {
@@ -423,11 +449,8 @@ func listUsers(c *call) (any, *apiError) {
 }
 
 func deleteUser(c *call) (any, *apiError) {
-	u, aerr := c.userParam()
+	u, aerr := c.authorizedUser()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(u.ARN); aerr != nil {
 		return nil, aerr
 	}
 	st := c.s.st
@@ -622,11 +645,8 @@ func consecutiveCodes(seed []byte, code1, code2 string, now time.Time) (int64, b
 }
 
 func enableMFADevice(c *call) (any, *apiError) {
-	u, aerr := c.userParam()
+	u, aerr := c.authorizedUser()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(u.ARN); aerr != nil {
 		return nil, aerr
 	}
 	serial, aerr := c.required("SerialNumber", "serialNumber")
@@ -804,11 +824,8 @@ func (s *Server) createRoleLocked(name, path, trust string, maxSession int) (*ro
 }
 
 func getRole(c *call) (any, *apiError) {
-	r, aerr := c.roleParam()
+	r, aerr := c.authorizedRole()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(r.ARN); aerr != nil {
 		return nil, aerr
 	}
 	return roleResult{Role: r.xml()}, nil
@@ -829,11 +846,8 @@ func listRoles(c *call) (any, *apiError) {
 }
 
 func updateAssumeRolePolicy(c *call) (any, *apiError) {
-	r, aerr := c.roleParam()
+	r, aerr := c.authorizedRole()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(r.ARN); aerr != nil {
 		return nil, aerr
 	}
 	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
@@ -846,11 +860,8 @@ func updateAssumeRolePolicy(c *call) (any, *apiError) {
 }
 
 func updateRole(c *call) (any, *apiError) {
-	r, aerr := c.roleParam()
+	r, aerr := c.authorizedRole()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(r.ARN); aerr != nil {
 		return nil, aerr
 	}
 	maxSession, aerr := c.maxSessionParam(r.MaxSession)
@@ -866,11 +877,8 @@ func updateRole(c *call) (any, *apiError) {
 }
 
 func deleteRole(c *call) (any, *apiError) {
-	r, aerr := c.roleParam()
+	r, aerr := c.authorizedRole()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize(r.ARN); aerr != nil {
 		return nil, aerr
 	}
 	if len(r.Inline) > 0 || len(r.Attached) > 0 {
