@@ -291,3 +291,136 @@ func TestLockBlocksUntilRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Issue 7 item 3: Lock removes exactly the temporary files WriteFileAtomic
+// makes for the locked path, whoever left them.
+func TestLockRemovesStaleTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	files := map[string]bool{ // name → removed by Lock
+		".credentials.tmp1":          true,
+		".credentials.tmp4294967295": true,
+		".credentials.tmp":           false, // no random part
+		".credentials.tmpx1":         false,
+		".credentials.tmp1.bak":      false,
+		".config.tmp1":               false, // another file's
+		"credentials":                false,
+		"credentials.tmp1":           false,
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".credentials.tmp2"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files[".credentials.tmp2"] = false // not a regular file
+	unlock, err := Lock(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for name, removed := range files {
+		if !removed {
+			want = append(want, name)
+		}
+	}
+	want = append(want, "credentials.lock")
+	slices.Sort(want)
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("directory holds %q, want %q", got, want)
+	}
+}
+
+// Issue 7 item 3: a link's temporary files sit next to its target, and
+// Lock on the link removes them there.
+func TestLockRemovesStaleTempFilesOfLinkTarget(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "dotfiles"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "dotfiles", "credentials")
+	stale := filepath.Join(dir, "dotfiles", ".credentials.tmp77")
+	for _, p := range []string{target, stale} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "credentials-link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	unlock, err := Lock(context.Background(), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := os.Lstat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale temporary file of the link's target survived Lock: %v", err)
+	}
+}
+
+// Issue 7 item 5: only regular files are read or replaced; anything else at
+// the path is refused and left as it is.
+func TestRegularFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	regular := filepath.Join(dir, "regular")
+	if err := os.WriteFile(regular, []byte("content"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	subdir := filepath.Join(dir, "subdir")
+	if err := os.Mkdir(subdir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(regular, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	dirLink := filepath.Join(dir, "dirlink")
+	if err := os.Symlink(subdir, dirLink); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path       string
+		notRegular bool
+	}{
+		{regular, false},
+		{link, false},
+		{subdir, true},
+		{dirLink, true},
+	}
+	for _, tt := range tests {
+		name := filepath.Base(tt.path)
+		err := CheckRegular(tt.path)
+		if got := errors.Is(err, ErrNotRegular); got != tt.notRegular || (err != nil && !got) {
+			t.Errorf("CheckRegular(%s) = %v", name, err)
+		}
+		f, err := OpenRegular(tt.path)
+		if got := errors.Is(err, ErrNotRegular); got != tt.notRegular || (err != nil && !got) {
+			t.Errorf("OpenRegular(%s) = %v", name, err)
+		}
+		if err == nil {
+			f.Close()
+		}
+		err = WriteFileAtomic(tt.path, []byte("new"), FileMode)
+		if got := errors.Is(err, ErrNotRegular); got != tt.notRegular || (err != nil && !got) {
+			t.Errorf("WriteFileAtomic(%s) = %v", name, err)
+		}
+	}
+	if fi, err := os.Lstat(subdir); err != nil || !fi.IsDir() {
+		t.Errorf("the directory was replaced: %v", err)
+	}
+	if names := dirNames(t, subdir); len(names) != 0 {
+		t.Errorf("files left in the directory: %q", names)
+	}
+	if err := CheckRegular(filepath.Join(dir, "missing")); err != nil {
+		t.Errorf("CheckRegular(missing) = %v", err)
+	}
+	if _, err := OpenRegular(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenRegular(missing) = %v, want fs.ErrNotExist", err)
+	}
+}

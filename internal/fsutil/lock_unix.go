@@ -29,3 +29,9 @@ func syncDir(dir string) {
 }
 
 func isChmodUnsupported(error) bool { return false }
+
+// openNonBlocking opens path read-only without waiting for a FIFO's writer.
+// O_NONBLOCK changes nothing for the regular files OpenRegular accepts.
+func openNonBlocking(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+}

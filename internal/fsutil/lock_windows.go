@@ -27,3 +27,7 @@ func syncDir(string) {}
 
 // Windows has no Unix permission bits; Chmod only toggles read-only there.
 func isChmodUnsupported(error) bool { return true }
+
+// openNonBlocking opens path read-only; Windows has no FIFOs in the file
+// system, so an open cannot wait for a writer.
+func openNonBlocking(path string) (*os.File, error) { return os.Open(path) }
