@@ -3,12 +3,15 @@ package awsconfig
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/awsmfa/awsmfa/internal/fsutil"
 )
 
 // Paths names the two shared files.
@@ -45,12 +48,19 @@ func expandHome(p, home string) string {
 }
 
 // ReadFile parses the file at path. A missing file is an empty File; nothing
-// is created.
+// is created. A path that is not a regular file (a device such as /dev/null,
+// a FIFO, a directory) is an error matching fsutil.ErrNotRegular, found
+// without opening it or waiting on it.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	fh, err := fsutil.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{name: path}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", path, err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(fh)
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", path, err)
 	}

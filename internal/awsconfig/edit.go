@@ -12,21 +12,53 @@ import (
 // key or value that could corrupt the file or plant extra settings.
 var ErrInvalidInput = errors.New("invalid input")
 
+// ErrEditRefused is matched (errors.Is) by every edit refused because of the
+// file it would change rather than the values given: a read-only file, or an
+// edit that would change other settings. The file is left as it was.
+var ErrEditRefused = errors.New("edit refused")
+
+// refusal is an error matching ErrEditRefused.
+type refusal string
+
+func (r refusal) Error() string      { return string(r) }
+func (refusal) Is(target error) bool { return target == ErrEditRefused }
+
 // errUnsafeEdit reports an edit that would change how other lines parse, for
 // example a removed section whose neighbour would turn into a continuation
 // line. The file is left as it was.
-var errUnsafeEdit = errors.New("edit would change other settings; edit the file by hand")
+var errUnsafeEdit error = refusal("edit would change other settings; edit the file by hand")
 
 // ValidateSection checks that name can be written as a section header that
-// reads back as exactly name.
+// reads back as exactly name, as a section of its own, in every reader. It is
+// the one check for every profile and section name that enters a file.
+//
+// Refused besides line breaks, NUL and brackets: "#" and ";", which the Go
+// SDK v2 and the JS SDK v3 take for the start of a comment even inside a
+// header (so "[dev #x]" would read as another section), and "DEFAULT",
+// configparser's default section, whose keys botocore hands to every other
+// section of the file. Only that exact spelling is special, as in
+// configparser: "default" is the default profile.
 func ValidateSection(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("section name is empty: %w", ErrInvalidInput)
 	case strings.ContainsAny(name, "\r\n\x00[]"):
 		return fmt.Errorf("section name contains a line break, NUL or bracket: %w", ErrInvalidInput)
+	case strings.ContainsAny(name, "#;"):
+		return fmt.Errorf("section name contains '#' or ';', which some SDKs read as the start of a comment: %w", ErrInvalidInput)
 	case pyStrip(name) != name:
 		return fmt.Errorf("section name starts or ends with white space: %w", ErrInvalidInput)
+	case name == defaultSection:
+		return fmt.Errorf("section name DEFAULT is the section whose keys every profile inherits: %w", ErrInvalidInput)
+	}
+	return nil
+}
+
+// validateExisting checks a section name that an edit only looks up, to
+// remove what is there: any name a file can hold will do.
+func validateExisting(name string) error {
+	if name == "" {
+		return fmt.Errorf("section name is empty: %w", ErrInvalidInput)
 	}
 	return nil
 }
@@ -93,9 +125,10 @@ func (f *File) Set(section, key, value string) error {
 }
 
 // Remove deletes key (with its continuation lines) from section. A missing
-// key or section is not an error.
+// key or section is not an error. Any existing section may be named, [DEFAULT]
+// and names ValidateSection refuses for new headers included.
 func (f *File) Remove(section, key string) error {
-	if err := errors.Join(ValidateSection(section), ValidateKey(key)); err != nil {
+	if err := errors.Join(validateExisting(section), ValidateKey(key)); err != nil {
 		return fmt.Errorf("removing a key in %q: %w", f.name, err)
 	}
 	lkey := strings.ToLower(key)
@@ -115,9 +148,12 @@ func (f *File) Remove(section, key string) error {
 // RemoveSection deletes every section with this header: the header, its keys,
 // their continuation lines and the blank and comment lines between them.
 // Blank and comment lines after the last key are kept, since they as often
-// introduce the next section. A missing section is not an error.
+// introduce the next section. A blank line right above the header goes too
+// when a blank line (or the end of the file) follows the section, so that
+// removing what Set appended leaves the file as it was. A missing section is
+// not an error; as for Remove, any existing section may be named.
 func (f *File) RemoveSection(section string) error {
-	if err := ValidateSection(section); err != nil {
+	if err := validateExisting(section); err != nil {
 		return fmt.Errorf("removing a section in %q: %w", f.name, err)
 	}
 	if !f.HasSection(section) {
@@ -125,9 +161,15 @@ func (f *File) RemoveSection(section string) error {
 	}
 	return f.apply(section, "", false, func(lines []line) []line {
 		for i := len(f.spans) - 1; i >= 0; i-- {
-			if s := f.spans[i]; s.name == section {
-				lines = slices.Delete(lines, s.header, s.lastOwned()+1)
+			s := f.spans[i]
+			if s.name != section {
+				continue
 			}
+			from, to := s.header, s.lastOwned()+1
+			if from > 0 && lines[from-1].kind == kindBlank && (to == len(lines) || lines[to].kind == kindBlank) {
+				from--
+			}
+			lines = slices.Delete(lines, from, to)
 		}
 		return lines
 	}, "")
@@ -264,16 +306,15 @@ func (f *File) insertOption(lines []line, s *span, key, value string) []line {
 }
 
 // appendSection adds "[section]" and the key at the end, after a blank line
-// unless the file is empty or already ends with one.
+// unless the file is empty. The blank line is added even after one that is
+// there already, as RemoveSection removes one with the section.
 func (f *File) appendSection(lines []line, section, key, value string) []line {
 	eol := f.eol()
 	if n := len(lines); n > 0 {
 		if lines[n-1].eol == "" {
 			lines[n-1].eol = eol
 		}
-		if pyStrip(lines[n-1].text) != "" {
-			lines = append(lines, line{eol: eol})
-		}
+		lines = append(lines, line{eol: eol, kind: kindBlank})
 	}
 	text := key + " = " + value
 	if value == "" {

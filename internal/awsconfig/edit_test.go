@@ -2,6 +2,8 @@ package awsconfig
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 )
@@ -24,6 +26,15 @@ func TestValidation(t *testing.T) {
 		{"section with open bracket", "a[b", "k", "v"},
 		{"section with close bracket", "a]b", "k", "v"},
 		{"empty section", "", "k", "v"},
+		// Issue 7 item 6: the Go SDK v2 and JS SDK v3 end a header at '#'
+		// or ';', so "[dev #sess]" would read as [dev] there.
+		{"section with hash", "dev #sess", "k", "v"},
+		{"section with semicolon", "dev;sess", "k", "v"},
+		{"section starting with hash", "#dev", "k", "v"},
+		{"profile section with hash", "profile a#b", "k", "v"},
+		// Issue 7 item 1: configparser's default section, inherited by
+		// every other section; only this exact spelling.
+		{"DEFAULT section", "DEFAULT", "k", "v"},
 		{"section with outer blanks", " a", "k", "v"},
 		{"key with equals", "a", "k=x", "v"},
 		{"key with colon", "a", "k:x", "v"},
@@ -57,10 +68,13 @@ func TestValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Remove("a\nb", "k"); !errors.Is(err, ErrInvalidInput) {
+	if err := f.Remove("a", "k\nb"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("Remove = %v", err)
 	}
-	if err := f.RemoveSection("a]"); !errors.Is(err, ErrInvalidInput) {
+	if err := f.Remove("", "k"); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("Remove = %v", err)
+	}
+	if err := f.RemoveSection(""); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("RemoveSection = %v", err)
 	}
 	paths := Paths{Config: t.TempDir() + "/config", Credentials: t.TempDir() + "/credentials"}
@@ -69,6 +83,23 @@ func TestValidation(t *testing.T) {
 	}
 	if err := SetProfileKey(t.Context(), paths, "p", "region", "a\ncredential_process = evil"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("SetProfileKey = %v", err)
+	}
+	for _, name := range []string{"DEFAULT", "dev #sess", "dev;x"} {
+		if err := SetProfileKey(t.Context(), paths, name, "aws_access_key_id", "AKIA"); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("SetProfileKey(%q) = %v", name, err)
+		}
+		if err := AddProfile(t.Context(), paths, name); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("AddProfile(%q) = %v", name, err)
+		}
+	}
+	if _, err := os.Stat(paths.Credentials); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused edit created the credentials file: %v", err)
+	}
+	// Names that differ from DEFAULT only in case are ordinary sections.
+	for _, name := range []string{"default", "Default", "DEFAULTS"} {
+		if err := ValidateSection(name); err != nil {
+			t.Errorf("ValidateSection(%q) = %v", name, err)
+		}
 	}
 }
 
@@ -125,10 +156,9 @@ func TestEditStyle(t *testing.T) {
 		{"empty value written without trailing blank", "[a]\nk = v\n", "a", "k", "", "[a]\nk =\n"},
 		{"continuation value replaced by one line", "[a]\nk = v\n\n  more\n# after\n", "a", "k", "w", "[a]\nk = w\n# after\n"},
 		{"new section in empty file has no blank line", "", "a", "k", "v", "[a]\nk = v\n"},
-		{"new section after trailing blank line", "[b]\nk = v\n\n", "a", "k", "v", "[b]\nk = v\n\n[a]\nk = v\n"},
+		{"new section after trailing blank line", "[b]\nk = v\n\n", "a", "k", "v", "[b]\nk = v\n\n\n[a]\nk = v\n"},
 		{"key into header-only section before indented header",
 			"[a]\n  [b]\n  k = 1\n", "a", "j", "2", "[a]\n  j = 2\n  [b]\n  k = 1\n"},
-		{"DEFAULT can be edited", "[DEFAULT]\nk = 1\n[a]\n", "DEFAULT", "k", "2", "[DEFAULT]\nk = 2\n[a]\n"},
 		{"value with hash and brackets is kept literally", "[a]\n", "a", "k", "x # [b] ; y", "[a]\nk = x # [b] ; y\n"},
 	}
 	for _, tt := range tests {

@@ -140,9 +140,11 @@ func (f *File) HasSection(name string) bool {
 	return false
 }
 
-// Get returns a key's value as configparser returns it, [DEFAULT] included:
-// for a nested sub-section that is the raw text starting with a line break
-// (see Nested). The key is matched case-insensitively.
+// Get returns the value section itself gives key, as configparser returns
+// it: for a nested sub-section that is the raw text starting with a line
+// break (see Nested). The key is matched case-insensitively. Keys the section
+// would inherit from [DEFAULT] are not seen: edits decide on what a section
+// holds, and Config resolves what botocore would use.
 func (f *File) Get(section, key string) (string, bool) {
 	key = strings.ToLower(key)
 	var found *option
@@ -150,15 +152,6 @@ func (f *File) Get(section, key string) (string, bool) {
 		if s.name == section {
 			if o := s.option(key); o != nil {
 				found = o
-			}
-		}
-	}
-	if found == nil && section != defaultSection && f.HasSection(section) {
-		for _, s := range f.spans {
-			if s.name == defaultSection {
-				if o := s.option(key); o != nil {
-					found = o
-				}
 			}
 		}
 	}

@@ -35,7 +35,10 @@ func TestParseLikeBotocore(t *testing.T) {
 		{"header trailing text ignored", "[a] junk\nk = 1\n", "a", "k", "1", true},
 		{"header runs to last bracket", "[a]b]\nx=1\n", "a]b", "x", "1", true},
 		{"header keeps inner blanks", "[ default ]\nk=1\n", " default ", "k", "1", true},
-		{"DEFAULT is inherited", "[DEFAULT]\nzz = 1\n[a]\nk = 2\n", "a", "zz", "1", true},
+		// Issue 7 item 1: edits decide on a section's own keys; what
+		// botocore inherits from [DEFAULT] is Config's business.
+		{"DEFAULT is not seen through a section", "[DEFAULT]\nzz = 1\n[a]\nk = 2\n", "a", "zz", "", false},
+		{"DEFAULT's own key", "[DEFAULT]\nzz = 1\n[a]\nk = 2\n", "DEFAULT", "zz", "1", true},
 		{"own key beats DEFAULT", "[DEFAULT]\nk = 1\n[a]\nk = 2\n", "a", "k", "2", true},
 		{"lone CR line breaks", "[default]\rregion = a\r", "default", "region", "a", true},
 		{"CRLF", "[a]\r\nk = v\r\n", "a", "k", "v", true},

@@ -15,8 +15,8 @@ import (
 
 // ErrReadOnly is matched when the file to update is marked read-only: the
 // owner asked for it not to be changed, and an atomic rename would otherwise
-// replace it regardless of its mode.
-var ErrReadOnly = errors.New("file is read-only")
+// replace it regardless of its mode. It matches ErrEditRefused too.
+var ErrReadOnly error = refusal("file is read-only")
 
 // Update edits the file at path: it takes fsutil.Lock on path, reads the file
 // afresh under the lock, runs edit, and writes the result atomically with mode
@@ -25,8 +25,13 @@ var ErrReadOnly = errors.New("file is read-only")
 // and that edit leaves empty is neither locked nor created: to find that out,
 // edit first runs on an empty File, so it may be called twice and must act
 // only on the File it is given. A file whose mode lacks the owner write bit
-// is refused with ErrReadOnly.
+// is refused with ErrReadOnly, and a path that is not a regular file (a
+// device, a FIFO, a directory) with fsutil.ErrNotRegular, before anything is
+// locked, created or opened.
 func Update(ctx context.Context, path string, edit func(*File) error) (err error) {
+	if err := fsutil.CheckRegular(path); err != nil {
+		return fmt.Errorf("updating %q: %w", path, err)
+	}
 	if _, statErr := os.Lstat(path); errors.Is(statErr, fs.ErrNotExist) {
 		probe := &File{name: path}
 		if err := edit(probe); err != nil {
