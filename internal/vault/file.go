@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,6 +179,10 @@ func (s *fileStore) Delete(ctx context.Context, profile string) error {
 func (s *fileStore) update(ctx context.Context, change func(map[string]storedEntry) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Checked before the lock, which would create a file beside the path.
+	if err := fsutil.CheckRegular(s.path); err != nil {
+		return fmt.Errorf("writing vault %q: %w", s.path, err)
+	}
 	unlock, err := fsutil.Lock(ctx, s.path)
 	if err != nil {
 		return err
@@ -235,9 +240,10 @@ func (s *fileStore) load(ctx context.Context) (map[string]storedEntry, bool, err
 	return entries, true, nil
 }
 
-// readFile reads the vault file, refusing it when other users have access.
+// readFile reads the vault file, refusing it when other users have access,
+// and, without opening or waiting on it, when it is not a regular file.
 func (s *fileStore) readFile() ([]byte, error) {
-	f, err := os.Open(s.path)
+	f, err := fsutil.OpenRegular(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -248,9 +254,6 @@ func (s *fileStore) readFile() ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("reading vault %q: %w", s.path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("reading vault %q: not a regular file", s.path)
 	}
 	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
 		return nil, fmt.Errorf("vault %q is accessible to other users (mode %04o); "+
@@ -269,16 +272,24 @@ func (s *fileStore) decrypt(ciphertext []byte, pass, source string) (map[string]
 		return nil, fmt.Errorf("decrypting vault %q: %w", s.path, err)
 	}
 	id.SetMaxWorkFactor(max(maxScryptWorkFactor, s.workFactor))
+	// age's errors are dropped on purpose: they quote header lines, which
+	// for a file that is not a vault (a link to the credentials file, say)
+	// are its text.
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), id)
 	if errors.Is(err, age.ErrIncorrectIdentity) {
 		return nil, fmt.Errorf("decrypting vault %q with %s: %w", s.path, source, ErrWrongPassphrase)
 	}
+	if err != nil && strings.Contains(err.Error(), "work factor") {
+		return nil, fmt.Errorf("decrypting vault %q: its scrypt work factor is above the 2^%d awsmfa accepts",
+			s.path, max(maxScryptWorkFactor, s.workFactor))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("decrypting vault %q: %w", s.path, err)
+		return nil, fmt.Errorf("decrypting vault %q: the file is not an age file encrypted with a passphrase, "+
+			"or its header is damaged", s.path)
 	}
 	plaintext, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("decrypting vault %q: the file is damaged: %w", s.path, err)
+		return nil, fmt.Errorf("decrypting vault %q: the file is damaged", s.path)
 	}
 	var c fileContent
 	// The JSON error is dropped on purpose: it may quote decrypted content.
