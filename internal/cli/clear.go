@@ -48,6 +48,8 @@ func runClear(ctx context.Context, env *Env, profile string) error {
 	err = awsconfig.Update(ctx, paths.Credentials, func(f *awsconfig.File) error {
 		removed = removed[:0]
 		for _, s := range f.Sections() {
+			// The section's own key only: every section would inherit one
+			// from [DEFAULT], which is removed only when it holds one itself.
 			from, ok := f.Get(s, writtenProfileKey)
 			if !ok || (profile != "" && from != profile) {
 				continue
@@ -60,7 +62,7 @@ func runClear(ctx context.Context, env *Env, profile string) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return &configError{err}
 	}
 	fmt.Fprintf(env.Stdout, "forgot %d cached session(s)\n", forgot)
 	for _, s := range removed {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/fsutil"
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/vault"
@@ -128,7 +129,8 @@ func exitCode(err error) int {
 	case errors.Is(err, vault.ErrNotFound), errors.Is(err, awsconfig.ErrProfileNotFound):
 		return ExitNotFound
 	case errors.As(err, &parse), errors.As(err, &cfgErr), errors.Is(err, awsconfig.ErrInvalidInput),
-		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle):
+		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle),
+		errors.Is(err, awsconfig.ErrEditRefused), errors.Is(err, errWriteRefused), errors.Is(err, fsutil.ErrNotRegular):
 		return ExitConfig
 	default:
 		return ExitFailure

@@ -52,12 +52,14 @@ overwritten, nor a profile whose config has role_arn or credential_process
 	return cmd
 }
 
-// errWriteRefused marks a section write will not touch.
+// errWriteRefused marks a section write will not touch. exitCode maps it to
+// ExitConfig, "an edit was refused".
 var errWriteRefused = errors.New("refusing to overwrite")
 
 func runWrite(ctx context.Context, env *Env, g *globalOptions, o *writeOptions) error {
 	if err := awsconfig.ValidateSection(o.to); err != nil {
-		return usageErrorf("invalid section name for --to: %v", err)
+		return withHint(usageErrorf("invalid section name for --to: %v", err),
+			"awsmfa write %s --to %s", shellQuote(o.profile), shellQuote(sessionSection(o.profile)))
 	}
 	cfg, err := env.loadConfig()
 	if err != nil {
@@ -75,6 +77,7 @@ func runWrite(ctx context.Context, env *Env, g *globalOptions, o *writeOptions) 
 	exp := cr.Expiration.UTC().Format(time.RFC3339)
 	err = awsconfig.Update(ctx, cfg.Paths.Credentials, func(f *awsconfig.File) error {
 		// Checked again under the lock: the file may have changed meanwhile.
+		// Get sees the section's own keys only, never [DEFAULT]'s.
 		if id, ok := f.Get(o.to, "aws_access_key_id"); ok {
 			if _, ours := f.Get(o.to, writtenProfileKey); !ours {
 				return withHint(fmt.Errorf("%w [%s] in %s: it holds a key awsmfa did not write (%s)",
@@ -95,10 +98,19 @@ func runWrite(ctx context.Context, env *Env, g *globalOptions, o *writeOptions) 
 		return nil
 	})
 	if err != nil {
-		return err
+		return &configError{err}
 	}
 	fmt.Fprintf(env.Stdout, "wrote credentials for %s to [%s] in %s, valid until %s\n", shellQuote(o.profile), o.to, cfg.Paths.Credentials, exp)
 	return nil
+}
+
+// sessionSection is the section name a hint suggests for profile's session:
+// PROFILE-session, or "session" when PROFILE itself could not be a section.
+func sessionSection(profile string) string {
+	if awsconfig.ValidateSection(profile+"-session") == nil {
+		return profile + "-session"
+	}
+	return "session"
 }
 
 // checkWriteTarget refuses sections whose keys, or whose config profile,
@@ -109,7 +121,7 @@ func checkWriteTarget(cfg *awsconfig.Config, o *writeOptions) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		return &configError{err}
 	}
 	other := shellQuote(o.to + "-session")
 	switch {
