@@ -24,14 +24,18 @@
 //     are split the same way. [default] is the default profile; when both
 //     [default] and [profile default] exist, the one later in the file wins,
 //     as in botocore (the Go SDK always prefers [profile default]).
-//   - [DEFAULT] supplies keys to every other section of the same file.
+//   - [DEFAULT] (that spelling only) supplies keys to every other section of
+//     the same file. Config resolves profiles with them; File.Get and every
+//     edit see only a section's own keys.
 //   - Credentials file sections are [NAME]. Keys from the credentials file are
 //     merged over the config file's keys for the same profile, as botocore's
 //     session does; awsmfa itself writes role settings only to the config file.
 //   - Line breaks may be LF, CRLF or a lone CR. Text must be UTF-8.
 //
 // A parse error names the file and line number, never the line's text, because
-// the line may hold a secret. Missing files read as empty. Reading never
+// the line may hold a secret. Missing files read as empty. Anything that is
+// not a regular file (a device such as /dev/null, a FIFO, a directory) is
+// refused with fsutil.ErrNotRegular, without waiting on it. Reading never
 // creates or changes anything on disk.
 //
 // # Editing
@@ -47,9 +51,15 @@
 // kept. This keeps dotfile managers that link ~/.aws/config working.
 //
 // A file marked read-only (no owner write bit) is never replaced: Update
-// fails with ErrReadOnly, even though an atomic rename would succeed.
+// fails with ErrReadOnly, even though an atomic rename would succeed. That and
+// an edit that would change other settings match ErrEditRefused.
 //
 // Names, keys and values that would let one edit plant extra lines or sections
-// (line breaks, NUL, brackets in names, delimiters in keys) are refused with an
-// error matching ErrInvalidInput.
+// (line breaks, NUL, brackets in names, delimiters in keys), or that some
+// reader takes differently ('#' and ';' in names, the name DEFAULT), are
+// refused with an error matching ErrInvalidInput.
+//
+// Set appends a new section after one blank line, and RemoveSection takes that
+// blank line away again, so that adding and removing a section leaves the file
+// byte for byte as it was.
 package awsconfig

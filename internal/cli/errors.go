@@ -17,7 +17,7 @@ const (
 	ExitOK           = 0   // success
 	ExitFailure      = 1   // any error not listed below
 	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
-	ExitConfig       = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
+	ExitConfig       = 3   // an AWS config or credentials file is unreadable or invalid, a file awsmfa uses is not a regular file, or an edit was refused
 	ExitNotFound     = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
 	ExitInput        = 6   // malformed input: an access key, secret or MFA code of the wrong shape
