@@ -50,3 +50,17 @@ func TestFIFOAndDeviceRefused(t *testing.T) {
 		t.Error("ReadFile(/dev/null) succeeded")
 	}
 }
+
+// Issue 7 item 5: as root, AWS_CONFIG_FILE naming a character device turned
+// it into a regular file (and /dev/null would have gone the same way). The
+// device here is a private one, made only where the test may.
+func TestCharDeviceNotReplaced(t *testing.T) {
+	dev := filepath.Join(t.TempDir(), "config")
+	if err := unix.Mknod(dev, unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("cannot make a character device here: %v", err)
+	}
+	checkNonRegularRefused(t, dev)
+	if fi, err := os.Lstat(dev); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("the device was replaced: %v", err)
+	}
+}

@@ -74,3 +74,25 @@ func TestNonRegularFilesAreRefusedWithoutBlocking(t *testing.T) {
 		t.Errorf("/dev/null is no longer a character device: %v", err)
 	}
 }
+
+// mkCharDevice makes a character device (the null device's numbers) at
+// path, or skips the test where that needs privileges the test lacks.
+func mkCharDevice(t *testing.T, path string) {
+	t.Helper()
+	if err := unix.Mknod(path, unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("cannot make a character device here: %v", err)
+	}
+}
+
+// Issue 7 item 5: as root, an edit turned a character device at the path
+// into a regular file.
+func TestCharDeviceNotReplaced(t *testing.T) {
+	dev := filepath.Join(t.TempDir(), "config")
+	mkCharDevice(t, dev)
+	if err := WriteFileAtomic(dev, []byte("new"), FileMode); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("WriteFileAtomic = %v, want ErrNotRegular", err)
+	}
+	if fi, err := os.Lstat(dev); err != nil || fi.Mode()&fs.ModeCharDevice == 0 {
+		t.Errorf("the device was replaced: %v", err)
+	}
+}
