@@ -25,9 +25,10 @@ import (
 // FIFO, never waited on.
 var ErrNotRegular = errors.New("not a regular file")
 
-// notRegular describes a non-regular file's type for ErrNotRegular.
-func notRegular(path string, mode fs.FileMode) error {
-	kind := "not a regular file"
+// notRegular describes a non-regular file's type for ErrNotRegular. Callers
+// wrap it with the operation and path.
+func notRegular(mode fs.FileMode) error {
+	kind := ""
 	switch {
 	case mode.IsDir():
 		kind = "a directory"
@@ -39,23 +40,25 @@ func notRegular(path string, mode fs.FileMode) error {
 		kind = "a character device"
 	case mode&fs.ModeDevice != 0:
 		kind = "a device"
+	default:
+		return ErrNotRegular
 	}
-	return fmt.Errorf("%q is %s: %w", path, kind, ErrNotRegular)
+	return fmt.Errorf("%s, %w", kind, ErrNotRegular)
 }
 
 // CheckRegular returns nil when path (symbolic links followed) is a regular
 // file or does not exist, and an error matching ErrNotRegular when it is
-// anything else. It opens nothing.
+// anything else. It opens nothing. The error does not name the path.
 func CheckRegular(path string) error {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("inspecting %q: %w", path, err)
+		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return notRegular(path, fi.Mode())
+		return notRegular(fi.Mode())
 	}
 	return nil
 }
@@ -65,21 +68,22 @@ func CheckRegular(path string) error {
 // before the file is opened, so that opening a device has no side effect, and
 // the open itself does not block, so that a FIFO swapped in meanwhile cannot
 // hang the caller; the opened file is checked again. A missing file is an
-// error matching fs.ErrNotExist.
+// error matching fs.ErrNotExist. The ErrNotRegular error does not name the
+// path.
 func OpenRegular(path string) (*os.File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, notRegular(path, fi.Mode())
+		return nil, notRegular(fi.Mode())
 	}
 	f, err := openNonBlocking(path)
 	if err != nil {
 		return nil, err
 	}
 	if fi, err = f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		err = notRegular(path, fi.Mode())
+		err = notRegular(fi.Mode())
 	}
 	if err != nil {
 		f.Close()
