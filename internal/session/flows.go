@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/vault"
@@ -41,12 +40,12 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 			return outcome{}, err
 		}
 		c := callInfo{op: "GetSessionToken", endpoint: p.ep.sts, profile: p.base.Name, keyProf: p.base.Name,
-			serial: serial, serialAt: serialAt, durAt: p.sessDurAt}
+			serial: serial, serialAt: serialAt, durAt: p.sessDurAt, code: true}
 		var creds Credentials
 		err = b.withCode(ctx, f, p, serial, "", func(code string) error {
 			b.logf("GetSessionToken for profile %s with MFA device %s for %s", p.base.Name, serial, p.sessDur)
 			return b.call(ctx, c, func(ctx context.Context) error {
-				out, err := b.stsClient(p.ep, lt).GetSessionToken(ctx, &sts.GetSessionTokenInput{
+				out, err := b.stsClient(p.ep, lt, true).GetSessionToken(ctx, &sts.GetSessionTokenInput{
 					DurationSeconds: aws.Int32(int32(p.sessDur / time.Second)),
 					SerialNumber:    aws.String(serial),
 					TokenCode:       aws.String(code),
@@ -54,7 +53,7 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 				if err != nil {
 					return err
 				}
-				creds, err = fromSTS(out.Credentials)
+				creds, err = fromSTS(out.Credentials, c)
 				return err
 			})
 		})
@@ -212,15 +211,15 @@ func (b *Broker) assume(ctx context.Context, p *plan, i int, dur time.Duration, 
 		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
 	}
 	c := callInfo{op: "AssumeRole", endpoint: p.ep.sts, profile: prof.Name, keyProf: p.base.Name,
-		serial: serial, serialAt: serialAt, role: prof.RoleARN, durAt: durAt}
+		serial: serial, serialAt: serialAt, role: prof.RoleARN, durAt: durAt, code: code != ""}
 	var creds Credentials
 	b.logf("AssumeRole %s for profile %s for %s (with MFA code: %t)", prof.RoleARN, prof.Name, dur, code != "")
 	err := b.call(ctx, c, func(ctx context.Context) error {
-		out, err := b.stsClient(p.ep, awsCreds(src)).AssumeRole(ctx, in)
+		out, err := b.stsClient(p.ep, awsCreds(src), code != "").AssumeRole(ctx, in)
 		if err != nil {
 			return err
 		}
-		creds, err = fromSTS(out.Credentials)
+		creds, err = fromSTS(out.Credentials, c)
 		return err
 	})
 	return outcome{creds: creds}, err
@@ -259,11 +258,18 @@ func (b *Broker) withCode(ctx context.Context, f *flight, p *plan, serial, reaso
 			continue
 		}
 		err = call(code)
-		if !isKind(err, KindMFARejected) {
+		switch {
+		case isKind(err, KindMFARejected):
+			reason = "The previous code was rejected."
+		case errors.Is(err, errCodeMaybeUsed):
+			// The code is remembered as used (useCode): a person is asked for
+			// the next one; an Asker that cannot ask ends the loop with err.
+			b.logf("the connection was lost after the MFA code for %s was sent; asking for the next code", serial)
+			reason = "The connection to AWS was lost after the code was sent, and AWS may have used it. Wait for the next code."
+		default:
 			return err
 		}
 		last = err
-		reason = "The previous code was rejected."
 	}
 	return last
 }
@@ -394,7 +400,7 @@ func (b *Broker) device(ctx context.Context, f *flight, p *plan, lt aws.Credenti
 	c := callInfo{op: "GetCallerIdentity", endpoint: p.ep.sts, profile: p.base.Name, keyProf: p.base.Name}
 	var arn string
 	err = b.call(ctx, c, func(ctx context.Context) error {
-		out, err := b.stsClient(p.ep, lt).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := b.stsClient(p.ep, lt, false).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil {
 			arn = aws.ToString(out.Arn)
 		}
@@ -494,14 +500,6 @@ func userFromARN(arn string) (string, bool) {
 		return "", false
 	}
 	return rest[strings.LastIndex(rest, "/")+1:], true
-}
-
-func fromSTS(c *ststypes.Credentials) (Credentials, error) {
-	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil || c.Expiration == nil {
-		return Credentials{}, errors.New("reading STS answer: incomplete credentials")
-	}
-	return Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken,
-		Expiration: c.Expiration.UTC()}, nil
 }
 
 func awsCreds(c Credentials) aws.Credentials {
