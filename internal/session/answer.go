@@ -29,7 +29,7 @@ func fromSTS(c *ststypes.Credentials, call callInfo) (Credentials, error) {
 	bad := func(what string) error {
 		return &Error{Kind: KindBadAnswer,
 			Msg:  fmt.Sprintf("AWS (%s) answered %s with %s; the credentials were not used", call.endpoint, call.op, what),
-			Hint: "check that the STS endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, endpoint_url) is AWS's or one you trust"}
+			Hint: endpointHint}
 	}
 	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil || c.Expiration == nil {
 		return Credentials{}, bad("incomplete credentials")

@@ -153,19 +153,31 @@ func codeMayBeUsed(err error) bool {
 var errCodeMaybeUsed = errors.New("the MFA code may have been used")
 
 // codeLost describes a call carrying an MFA code that failed after its
-// request may have reached AWS.
+// request may have reached AWS. An answer that came whole but could not be
+// read is a bad answer, not a lost connection: asking for another code would
+// only meet it again.
 func (b *Broker) codeLost(err error, c callInfo, timedOut bool) error {
 	what := fmt.Sprintf("the connection to AWS (%s) was lost after the MFA code was sent for %s", c.endpoint, c.op)
-	var re *awshttp.ResponseError
+	var (
+		re *awshttp.ResponseError
+		ne net.Error
+	)
 	switch {
 	case timedOut:
 		what = fmt.Sprintf("AWS (%s) did not answer %s within %s after the MFA code was sent", c.endpoint, c.op, b.o.CallTimeout)
 	case errors.As(err, &re) && re.HTTPStatusCode() >= 500:
 		what = fmt.Sprintf("AWS (%s) failed %s with HTTP %d after the MFA code was sent", c.endpoint, c.op, re.HTTPStatusCode())
+	case errors.As(err, &re) && !errors.As(err, &ne):
+		return &Error{Kind: KindBadAnswer,
+			Msg:  fmt.Sprintf("AWS (%s) answered %s with HTTP %d that awsmfa cannot read; AWS may have used the MFA code", c.endpoint, c.op, re.HTTPStatusCode()),
+			Hint: endpointHint, Err: err}
 	}
 	return &Error{Kind: KindNetwork, Msg: what + "; AWS may have used it, so it is not sent again",
 		Hint: "wait for the next MFA code and try again", Err: fmt.Errorf("%w: %w", errCodeMaybeUsed, err)}
 }
+
+// endpointHint is said when an endpoint's answer makes no sense.
+const endpointHint = "check that the STS endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, endpoint_url) is AWS's or one you trust"
 
 // endpoints says where and how a plan's calls go.
 type endpoints struct {
