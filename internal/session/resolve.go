@@ -250,9 +250,11 @@ func (p *plan) sessionName(i int, serial string, now time.Time) string {
 }
 
 // sessionKey names the MFA session of the plan's key in the cache and among
-// flights: every role sourced from the same key shares it.
+// flights: every role sourced from the same key shares it. It is one per key
+// (and scope), whatever the device: saving a discovered mfa_serial with
+// --save must not cost a new code.
 func (p *plan) sessionKey() string {
-	return strings.Join([]string{"mfa", p.scope, p.base.Name, p.serial}, "\x00") + "\x00"
+	return strings.Join([]string{"mfa", p.scope, p.base.Name}, "\x00") + "\x00"
 }
 
 // roleKey names role chain[i]'s credentials.
