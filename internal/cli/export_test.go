@@ -2,14 +2,21 @@ package cli
 
 import (
 	"bytes"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 )
 
 // hostileValues are what a hostile STS endpoint (or a hostile region in a
@@ -122,5 +129,74 @@ func TestExportRefusesUnsafe(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "set AWS_SESSION_TOKEN=wJalrXUtnFEMI/K7MDENG+bPxRfiCY=\n") {
 		t.Errorf("windows-cmd output:\n%s", out.String())
+	}
+}
+
+// TestExportHostileEndpoint runs export end to end against an STS endpoint
+// that answers with a token built to run a command under eval and to add a
+// credential_process line to an ini file: every format prints nothing and
+// fails with an error that does not quote the token (issue 7 item 7).
+func TestExportHostileEndpoint(t *testing.T) {
+	var token atomic.Value
+	token.Store("FwoGZXIvYXdzEJr//////////wEaDJtBgYiY+example+token==")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		_ = xml.EscapeText(&b, []byte(token.Load().(string)))
+		fmt.Fprintf(w, `<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetSessionTokenResult><Credentials>
+<AccessKeyId>ASIAZZZZZZZZZZZZZZZZ</AccessKeyId><SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>
+<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials></GetSessionTokenResult>
+<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>`,
+			b.String(), time.Now().Add(8*time.Hour).UTC().Format(time.RFC3339))
+	}))
+	defer srv.Close()
+	home := t.TempDir()
+	vars := map[string]string{
+		"HOME": home, "AWSMFA_BACKEND": "file", "AWSMFA_PASSPHRASE": "s3cret-passphrase", "AWSMFA_NO_AGENT": "1",
+		"AWS_ENDPOINT_URL": srv.URL, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKIAZZZZZZZZZZZZZZZZ", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	}
+	run := func(args ...string) (code int, stdout, stderr string) {
+		var out, errOut bytes.Buffer
+		env := &Env{Argv0: "awsmfa", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
+			Getenv: func(k string) string { return vars[k] },
+			Environ: func() []string {
+				var l []string
+				for k, v := range vars {
+					l = append(l, k+"="+v)
+				}
+				return l
+			},
+			HomeDir: func() (string, error) { return home, nil },
+			GOOS:    runtime.GOOS, Now: time.Now,
+			OpenTTY:                  func() (*tty.Terminal, error) { return nil, tty.ErrNoTTY },
+			testOnlyScryptWorkFactor: 10,
+		}
+		code = Main(t.Context(), env)
+		return code, out.String(), errOut.String()
+	}
+	if code, _, stderr := run("add", "dev", "--env"); code != 0 {
+		t.Fatalf("add: %d %s", code, stderr)
+	}
+	delete(vars, "AWS_ACCESS_KEY_ID")
+	delete(vars, "AWS_SECRET_ACCESS_KEY")
+	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte("[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/dev\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A well-formed answer first, to show the setup works.
+	if code, stdout, stderr := run("export", "dev", "--mfa-token", "123456"); code != 0 || !strings.Contains(stdout, "example+token") {
+		t.Fatalf("well-formed answer: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	token.Store("AQoE$(touch PWNED)\ncredential_process = touch PWNED")
+	for i, format := range exportFormats {
+		code, stdout, stderr := run("export", "dev", "--format", format, "--mfa-token", fmt.Sprintf("%06d", 100000+i))
+		if code == 0 || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q", format, code, stdout)
+		}
+		if !strings.Contains(stderr, "awsmfa: error: AWS ("+srv.URL+") answered GetSessionToken with a session token that is not base64") {
+			t.Errorf("%s: stderr %q", format, stderr)
+		}
+		if strings.Contains(stderr, "PWNED") {
+			t.Errorf("%s: stderr quotes the token: %q", format, stderr)
+		}
 	}
 }
