@@ -80,7 +80,9 @@ func staticProvider(c aws.Credentials) aws.CredentialsProvider {
 //
 // A reset or timeout after the request was written, an unreadable answer, or
 // a 5xx answer may all come after AWS used the code; they are not retried,
-// and the Broker asks for the next code instead (see codeLost).
+// and the Broker asks for the next code instead (see codeLost). Go's HTTP
+// transport itself replays a POST only when it wrote none of it, or when
+// HTTP/2 says the stream was refused or beyond a GOAWAY: unprocessed either way.
 func (b *Broker) retryer(withCode bool) aws.Retryer {
 	backoff := b.o.backoff
 	if backoff == nil {

@@ -89,7 +89,8 @@ func (b *Broker) resolve(req Request) (*plan, error) {
 	// The region stays out of the cache scope: STS's regional endpoints hand
 	// out sessions valid in every region, so one MFA session (one code)
 	// serves them all; the region only picks the endpoint. A configured
-	// endpoint stays in, since it may be another STS altogether.
+	// endpoint stays in, since it may be another STS altogether. The vault's
+	// identity (which vault the key came from) belongs in this scope too.
 	p.scope = strings.Join([]string{paths.Config, paths.Credentials, req.Backend, getenv("AWSMFA_BACKEND"), nonEmpty(stsURL, partition(region))}, "\x00")
 	return p, nil
 }
