@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -64,7 +66,24 @@ func staticProvider(c aws.Credentials) aws.CredentialsProvider {
 // retryer retries throttling, 5xx answers and connection failures (the SDK's
 // standard set) up to MaxAttempts, with jittered exponential backoff and no
 // client-side retry quota (each call is short-lived and bounded anyway).
-func (b *Broker) retryer() aws.Retryer {
+//
+// A call that carries an MFA code (withCode true) is retried far less: AWS
+// accepts a code once, so a call sent again after AWS may have checked its
+// code fails as "invalid MFA code" although the code was good. It is tried
+// again only when AWS surely did not use the code:
+//   - the request never left this computer (dial, DNS, proxy CONNECT or TLS
+//     handshake failed: see requestNotSent);
+//   - AWS answered Throttling: STS throttles a request before it runs the
+//     action, so the code was never checked. Should that ever be wrong, the
+//     repeated call fails as a rejected code and the Broker asks for the next
+//     code, which costs a prompt, not a wrong answer.
+//
+// A reset or timeout after the request was written, an unreadable answer, or
+// a 5xx answer may all come after AWS used the code; they are not retried,
+// and the Broker asks for the next code instead (see codeLost). Go's HTTP
+// transport itself replays a POST only when it wrote none of it, or when
+// HTTP/2 says the stream was refused or beyond a GOAWAY: unprocessed either way.
+func (b *Broker) retryer(withCode bool) aws.Retryer {
 	backoff := b.o.backoff
 	if backoff == nil {
 		backoff = func(attempt int) time.Duration {
@@ -78,8 +97,89 @@ func (b *Broker) retryer() aws.Retryer {
 		o.Backoff = retry.BackoffDelayerFunc(func(attempt int, _ error) (time.Duration, error) {
 			return backoff(attempt), nil
 		})
+		if withCode {
+			o.Retryables = codeRetryables()
+		}
 	})
 }
+
+// codeRetryables are the only failures after which a call carrying an MFA
+// code is sent again; see retryer.
+func codeRetryables() []retry.IsErrorRetryable {
+	return []retry.IsErrorRetryable{
+		retry.NoRetryCanceledError{},
+		retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if requestNotSent(err) {
+				return aws.TrueTernary
+			}
+			return aws.UnknownTernary
+		}),
+		retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
+	}
+}
+
+// requestNotSent reports whether err proves that the request never reached
+// AWS: no connection was made, or the TLS handshake failed before any of the
+// request was written.
+func requestNotSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	var (
+		dns      *net.DNSError
+		certErr  *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &dns) || errors.As(err, &certErr) || errors.As(err, &recErr) ||
+		errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// codeMayBeUsed reports whether a failed call carrying an MFA code may have
+// reached AWS and used the code: anything but a definite answer below 500
+// from AWS and a request that surely never left.
+func codeMayBeUsed(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		var re *awshttp.ResponseError
+		return errors.As(err, &re) && re.HTTPStatusCode() >= 500
+	}
+	return !requestNotSent(err)
+}
+
+// errCodeMaybeUsed marks a failure after which AWS may have used the MFA code
+// sent: the code must not be sent again, and the next one is asked for.
+var errCodeMaybeUsed = errors.New("the MFA code may have been used")
+
+// codeLost describes a call carrying an MFA code that failed after its
+// request may have reached AWS. An answer that came whole but could not be
+// read is a bad answer, not a lost connection: asking for another code would
+// only meet it again.
+func (b *Broker) codeLost(err error, c callInfo, timedOut bool) error {
+	what := fmt.Sprintf("the connection to AWS (%s) was lost after the MFA code was sent for %s", c.endpoint, c.op)
+	var (
+		re *awshttp.ResponseError
+		ne net.Error
+	)
+	switch {
+	case timedOut:
+		what = fmt.Sprintf("AWS (%s) did not answer %s within %s after the MFA code was sent", c.endpoint, c.op, b.o.CallTimeout)
+	case errors.As(err, &re) && re.HTTPStatusCode() >= 500:
+		what = fmt.Sprintf("AWS (%s) failed %s with HTTP %d after the MFA code was sent", c.endpoint, c.op, re.HTTPStatusCode())
+	case errors.As(err, &re) && !errors.As(err, &ne):
+		return &Error{Kind: KindBadAnswer,
+			Msg:  fmt.Sprintf("AWS (%s) answered %s with HTTP %d that awsmfa cannot read; AWS may have used the MFA code", c.endpoint, c.op, re.HTTPStatusCode()),
+			Hint: endpointHint, Err: err}
+	}
+	return &Error{Kind: KindNetwork, Msg: what + "; AWS may have used it, so it is not sent again",
+		Hint: "wait for the next MFA code and try again", Err: fmt.Errorf("%w: %w", errCodeMaybeUsed, err)}
+}
+
+// endpointHint is said when an endpoint's answer makes no sense.
+const endpointHint = "check that the STS endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, endpoint_url) is AWS's or one you trust"
 
 // endpoints says where and how a plan's calls go.
 type endpoints struct {
@@ -89,13 +189,15 @@ type endpoints struct {
 	iamRegion string
 }
 
-func (b *Broker) stsClient(ep endpoints, c aws.Credentials) *sts.Client {
+// stsClient makes STS calls with c; withCode says its calls carry an MFA
+// code (see retryer).
+func (b *Broker) stsClient(ep endpoints, c aws.Credentials, withCode bool) *sts.Client {
 	return sts.New(sts.Options{
 		Region:                     ep.region,
 		BaseEndpoint:               aws.String(ep.sts),
 		Credentials:                staticProvider(c),
 		HTTPClient:                 b.http,
-		Retryer:                    b.retryer(),
+		Retryer:                    b.retryer(withCode),
 		HTTPSignerV4:               clockSigner{signer: v4.NewSigner(), now: b.now},
 		DisableClockSkewCorrection: true,
 	})
@@ -107,7 +209,7 @@ func (b *Broker) iamClient(ep endpoints, c aws.Credentials) *iam.Client {
 		BaseEndpoint:               aws.String(ep.iam),
 		Credentials:                staticProvider(c),
 		HTTPClient:                 b.http,
-		Retryer:                    b.retryer(),
+		Retryer:                    b.retryer(false),
 		HTTPSignerV4:               clockSigner{signer: v4.NewSigner(), now: b.now},
 		DisableClockSkewCorrection: true,
 	})
@@ -123,6 +225,7 @@ type callInfo struct {
 	serialAt string // the profile that names serial ("" when discovered)
 	role     string
 	durAt    string // where the duration came from, for the hint
+	code     bool   // the request carries an MFA code
 	started  time.Time
 }
 
@@ -138,7 +241,15 @@ func (b *Broker) call(ctx context.Context, c callInfo, fn func(ctx context.Conte
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(context.Cause(cctx), errCallTimeout) {
+	var own *Error
+	if errors.As(err, &own) {
+		return own // already classified (an answer that failed validation)
+	}
+	timedOut := errors.Is(context.Cause(cctx), errCallTimeout)
+	if c.code && codeMayBeUsed(err) {
+		return b.codeLost(err, c, timedOut)
+	}
+	if timedOut {
 		return &Error{Kind: KindNetwork,
 			Msg:  fmt.Sprintf("AWS (%s) did not answer %s within %s", c.endpoint, c.op, b.o.CallTimeout),
 			Hint: "check the network connection and any proxy settings", Err: err}

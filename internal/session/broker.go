@@ -162,7 +162,11 @@ func (b *Broker) Credentials(ctx context.Context, req Request, asker Asker) (Res
 			Msg:  fmt.Sprintf("the credentials for profile %s last %s, less than the %s needed", p.name(), left.Round(time.Second), need),
 			Hint: "raise the session or role duration"}
 	}
-	return Result{Credentials: out.creds, Region: p.resultRegion, Notices: out.notices}, nil
+	notices := out.notices
+	if req.SaveSerial {
+		notices = append(slices.Clip(notices), b.saveSerial(ctx, p))
+	}
+	return Result{Credentials: out.creds, Region: p.resultRegion, Notices: notices}, nil
 }
 
 // Sessions lists the cached credential sets that have not expired, sorted by

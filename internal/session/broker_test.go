@@ -897,7 +897,7 @@ func TestFailures(t *testing.T) {
 		{name: "stall", profile: "alice", kind: KindNetwork, msg: "did not answer",
 			setup: func(w *world) {
 				w.broker.o.CallTimeout = 200 * time.Millisecond
-				w.emu.InjectFault("GetSessionToken", awsemu.Fault{Kind: awsemu.Stall, Stall: time.Minute}, 1)
+				w.emu.InjectFault("GetSessionToken", awsemu.Fault{Kind: awsemu.Stall, Stall: time.Minute}, 10)
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/vault"
@@ -41,12 +40,12 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 			return outcome{}, err
 		}
 		c := callInfo{op: "GetSessionToken", endpoint: p.ep.sts, profile: p.base.Name, keyProf: p.base.Name,
-			serial: serial, serialAt: serialAt, durAt: p.sessDurAt}
+			serial: serial, serialAt: serialAt, durAt: p.sessDurAt, code: true}
 		var creds Credentials
 		err = b.withCode(ctx, f, p, serial, "", func(code string) error {
 			b.logf("GetSessionToken for profile %s with MFA device %s for %s", p.base.Name, serial, p.sessDur)
 			return b.call(ctx, c, func(ctx context.Context) error {
-				out, err := b.stsClient(p.ep, lt).GetSessionToken(ctx, &sts.GetSessionTokenInput{
+				out, err := b.stsClient(p.ep, lt, true).GetSessionToken(ctx, &sts.GetSessionTokenInput{
 					DurationSeconds: aws.Int32(int32(p.sessDur / time.Second)),
 					SerialNumber:    aws.String(serial),
 					TokenCode:       aws.String(code),
@@ -54,7 +53,7 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 				if err != nil {
 					return err
 				}
-				creds, err = fromSTS(out.Credentials)
+				creds, err = fromSTS(out.Credentials, c)
 				return err
 			})
 		})
@@ -212,15 +211,15 @@ func (b *Broker) assume(ctx context.Context, p *plan, i int, dur time.Duration, 
 		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
 	}
 	c := callInfo{op: "AssumeRole", endpoint: p.ep.sts, profile: prof.Name, keyProf: p.base.Name,
-		serial: serial, serialAt: serialAt, role: prof.RoleARN, durAt: durAt}
+		serial: serial, serialAt: serialAt, role: prof.RoleARN, durAt: durAt, code: code != ""}
 	var creds Credentials
 	b.logf("AssumeRole %s for profile %s for %s (with MFA code: %t)", prof.RoleARN, prof.Name, dur, code != "")
 	err := b.call(ctx, c, func(ctx context.Context) error {
-		out, err := b.stsClient(p.ep, awsCreds(src)).AssumeRole(ctx, in)
+		out, err := b.stsClient(p.ep, awsCreds(src), code != "").AssumeRole(ctx, in)
 		if err != nil {
 			return err
 		}
-		creds, err = fromSTS(out.Credentials)
+		creds, err = fromSTS(out.Credentials, c)
 		return err
 	})
 	return outcome{creds: creds}, err
@@ -259,11 +258,18 @@ func (b *Broker) withCode(ctx context.Context, f *flight, p *plan, serial, reaso
 			continue
 		}
 		err = call(code)
-		if !isKind(err, KindMFARejected) {
+		switch {
+		case isKind(err, KindMFARejected):
+			reason = "The previous code was rejected."
+		case errors.Is(err, errCodeMaybeUsed):
+			// The code is remembered as used (useCode): a person is asked for
+			// the next one; an Asker that cannot ask ends the loop with err.
+			b.logf("the connection was lost after the MFA code for %s was sent; asking for the next code", serial)
+			reason = "The connection to AWS was lost after the code was sent, and AWS may have used it. Wait for the next code."
+		default:
 			return err
 		}
 		last = err
-		reason = "The previous code was rejected."
 	}
 	return last
 }
@@ -385,16 +391,13 @@ func (b *Broker) device(ctx context.Context, f *flight, p *plan, lt aws.Credenti
 		return p.serial, p.serialAt, nil, nil
 	}
 	key := p.sessionKey()
-	b.mu.Lock()
-	known := b.serials[key]
-	b.mu.Unlock()
-	if known != "" {
+	if known := b.discovered(p); known != "" && b.o.Cache {
 		return known, "", nil, nil
 	}
 	c := callInfo{op: "GetCallerIdentity", endpoint: p.ep.sts, profile: p.base.Name, keyProf: p.base.Name}
 	var arn string
 	err = b.call(ctx, c, func(ctx context.Context) error {
-		out, err := b.stsClient(p.ep, lt).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := b.stsClient(p.ep, lt, false).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil {
 			arn = aws.ToString(out.Arn)
 		}
@@ -426,12 +429,12 @@ func (b *Broker) device(ctx context.Context, f *flight, p *plan, lt aws.Credenti
 		}
 		return nil
 	})
+	section := p.keySection()
+	if isKind(err, KindDenied) {
+		return "", "", nil, discoveryDenied(err, p, arn, user, section)
+	}
 	if err != nil {
 		return "", "", nil, err
-	}
-	section := "profile " + p.base.Name
-	if p.base.Name == "default" {
-		section = "default"
 	}
 	switch len(serials) {
 	case 0:
@@ -461,21 +464,66 @@ func (b *Broker) device(ctx context.Context, f *flight, p *plan, lt aws.Credenti
 			return "", "", nil, &Error{Kind: KindMFASerial, Msg: fmt.Sprintf("%s is not one of the MFA devices of %s", serial, nonEmpty(user, "root"))}
 		}
 	}
-	if p.req.SaveSerial {
-		if err := awsconfig.SetProfileKey(ctx, p.paths, p.base.Name, "mfa_serial", serial); err != nil {
-			notices = append(notices, fmt.Sprintf("could not save mfa_serial to [%s] in %s: %v", section, p.paths.Config, err))
-		} else {
-			notices = append(notices, fmt.Sprintf("saved mfa_serial = %s to [%s] in %s", serial, section, p.paths.Config))
-		}
-	} else if len(serials) == 1 {
+	if !p.req.SaveSerial && len(serials) == 1 {
 		notices = append(notices, fmt.Sprintf("to make this permanent, add `mfa_serial = %s` to [%s] in %s, or pass --save", serial, section, p.paths.Config))
 	}
-	if b.o.Cache {
-		b.mu.Lock()
-		b.serials[key] = serial
-		b.mu.Unlock()
-	}
+	// Remembered even without a cache, for saveSerial.
+	b.mu.Lock()
+	b.serials[key] = serial
+	b.mu.Unlock()
 	return serial, "", notices, nil
+}
+
+// discovered is the MFA device found for p's key by an earlier discovery,
+// or "".
+func (b *Broker) discovered(p *plan) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.serials[p.sessionKey()]
+}
+
+// keySection is the key profile's section name in the config file.
+func (p *plan) keySection() string {
+	if p.base.Name == "default" {
+		return "default"
+	}
+	return "profile " + p.base.Name
+}
+
+// discoveryDenied explains a ListMFADevices that AWS denied. The policies
+// that enforce MFA deny it to a key without MFA, so the users who followed
+// them are exactly those who need the config line: it is given, with the
+// device name a virtual device usually has (its user's name).
+func discoveryDenied(err error, p *plan, arn, user, section string) error {
+	msg := fmt.Sprintf("AWS denied iam:ListMFADevices to the key of profile %s, so awsmfa cannot find its MFA device", p.base.Name)
+	parts := strings.SplitN(arn, ":", 6)
+	if user == "" || len(parts) != 6 {
+		return &Error{Kind: KindDenied, Msg: msg, Err: err,
+			Hint: fmt.Sprintf("add the line `mfa_serial = ARN-OF-THE-MFA-DEVICE` to [%s] in %s (iam:ListMFADevices, which would find it, is denied to this key without MFA)", section, p.paths.Config)}
+	}
+	serial := fmt.Sprintf("arn:%s:iam::%s:mfa/%s", parts[1], parts[4], user)
+	return &Error{Kind: KindDenied, Msg: msg, Err: err,
+		Hint: fmt.Sprintf("add the line `mfa_serial = %s` to [%s] in %s (the likely serial: a virtual MFA device is usually named after its user; iam:ListMFADevices, which would find it, is denied to a key without MFA)",
+			serial, section, p.paths.Config)}
+}
+
+// saveSerial answers --save once credentials were obtained: it writes the
+// device discovered for the key as mfa_serial into the key profile, whether
+// the discovery happened in this call or earlier (the agent then finds the
+// session cached and discovers nothing), or says why there is nothing to save.
+func (b *Broker) saveSerial(ctx context.Context, p *plan) string {
+	section := p.keySection()
+	if p.serial != "" {
+		return fmt.Sprintf("--save: nothing to save, profile %s already names its MFA device (mfa_serial = %s)", p.serialAt, p.serial)
+	}
+	serial := b.discovered(p)
+	if serial == "" {
+		return fmt.Sprintf("--save: nothing to save, no MFA device was discovered for profile %s", p.base.Name)
+	}
+	if err := awsconfig.SetProfileKey(ctx, p.paths, p.base.Name, "mfa_serial", serial); err != nil {
+		return fmt.Sprintf("--save: could not save mfa_serial to [%s] in %s: %v", section, p.paths.Config, err)
+	}
+	return fmt.Sprintf("saved mfa_serial = %s to [%s] in %s", serial, section, p.paths.Config)
 }
 
 // userFromARN returns the IAM user name in arn:PARTITION:iam::ACCOUNT:user/PATH/NAME,
@@ -494,14 +542,6 @@ func userFromARN(arn string) (string, bool) {
 		return "", false
 	}
 	return rest[strings.LastIndex(rest, "/")+1:], true
-}
-
-func fromSTS(c *ststypes.Credentials) (Credentials, error) {
-	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil || c.Expiration == nil {
-		return Credentials{}, errors.New("reading STS answer: incomplete credentials")
-	}
-	return Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken,
-		Expiration: c.Expiration.UTC()}, nil
 }
 
 func awsCreds(c Credentials) aws.Credentials {

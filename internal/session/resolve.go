@@ -26,7 +26,7 @@ type plan struct {
 	resultRegion string
 	sessDur      time.Duration
 	sessDurAt    string
-	scope        string // cache scope: files, backend, endpoint, region
+	scope        string // cache scope: files, backend, configured endpoint or partition; never the region
 }
 
 func (p *plan) name() string { return p.chain[0].Name }
@@ -86,7 +86,12 @@ func (b *Broker) resolve(req Request) (*plan, error) {
 	if err := p.sessionDuration(); err != nil {
 		return nil, err
 	}
-	p.scope = strings.Join([]string{paths.Config, paths.Credentials, req.Backend, getenv("AWSMFA_BACKEND"), p.ep.sts, region}, "\x00")
+	// The region stays out of the cache scope: STS's regional endpoints hand
+	// out sessions valid in every region, so one MFA session (one code)
+	// serves them all; the region only picks the endpoint. A configured
+	// endpoint stays in, since it may be another STS altogether. The vault's
+	// identity (which vault the key came from) belongs in this scope too.
+	p.scope = strings.Join([]string{paths.Config, paths.Credentials, req.Backend, getenv("AWSMFA_BACKEND"), nonEmpty(stsURL, partition(region))}, "\x00")
 	return p, nil
 }
 
@@ -113,6 +118,18 @@ func defaultEndpoints(region, stsURL, iamURL string) (sts, iam, iamRegion string
 		}
 	}
 	return stsURL, iamURL, iamRegion
+}
+
+// partition names the AWS partition of region, whose endpoints share
+// sessions.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
 
 // WrittenProfileKey marks a credentials-file section written by "awsmfa
@@ -234,9 +251,11 @@ func (p *plan) sessionName(i int, serial string, now time.Time) string {
 }
 
 // sessionKey names the MFA session of the plan's key in the cache and among
-// flights: every role sourced from the same key shares it.
+// flights: every role sourced from the same key shares it. It is one per key
+// (and scope), whatever the device: saving a discovered mfa_serial with
+// --save must not cost a new code.
 func (p *plan) sessionKey() string {
-	return strings.Join([]string{"mfa", p.scope, p.base.Name, p.serial}, "\x00") + "\x00"
+	return strings.Join([]string{"mfa", p.scope, p.base.Name}, "\x00") + "\x00"
 }
 
 // roleKey names role chain[i]'s credentials.

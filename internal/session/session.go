@@ -115,6 +115,7 @@ const (
 	KindDenied        Kind = "denied"         // AccessDenied other than MFA
 	KindThrottled     Kind = "throttled"      // retries exhausted
 	KindNetwork       Kind = "network"        // AWS unreachable or timed out
+	KindBadAnswer     Kind = "bad_answer"     // AWS's answer failed validation (a hostile or broken endpoint)
 	KindNotFound      Kind = "not_found"      // profile or vault key missing
 	KindUnsupported   Kind = "unsupported"    // a profile type awsmfa cannot serve yet
 	KindConfig        Kind = "config"         // invalid profile configuration
