@@ -155,12 +155,12 @@ func markerValues(p Params) values {
 // template is what a Terraform module or CloudFormation template of kind k
 // holds: which documents, and the defaults of its parameters.
 type template struct {
-	kind                      Kind
-	user, account, role       string // "" when no default
-	partition                 string
-	maxAge                    string
+	kind                         Kind
+	user, account, role          string // "" when no default
+	partition                    string
+	maxAge                       string
 	withRole, withUser, withDeny bool
-	trust, userPolicy, deny   *Document
+	trust, userPolicy, deny      *Document
 }
 
 func newTemplate(k Kind, p Params) *template {

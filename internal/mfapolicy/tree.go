@@ -12,7 +12,7 @@ import (
 // the same order as its JSON.
 type node struct {
 	kind  nodeKind
-	text  string  // nodeString: the string; nodeNumber, nodeLiteral: the JSON text
+	text  string   // nodeString: the string; nodeNumber, nodeLiteral: the JSON text
 	keys  []string // nodeObject
 	items []*node  // nodeObject: values, parallel to keys; nodeArray: elements
 }
