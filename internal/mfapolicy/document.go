@@ -178,16 +178,19 @@ type statementItems []Statement
 
 func (s *statementItems) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
+	// Unknown elements are refused, as IAM refuses them.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
 	if len(data) > 0 && data[0] == '{' {
 		var one Statement
-		if err := json.Unmarshal(data, &one); err != nil {
+		if err := dec.Decode(&one); err != nil {
 			return err
 		}
 		*s = statementItems{one}
 		return nil
 	}
 	var many []Statement
-	if err := json.Unmarshal(data, &many); err != nil {
+	if err := dec.Decode(&many); err != nil {
 		return err
 	}
 	*s = many
