@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/mfapolicy"
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/vault"
@@ -120,7 +121,7 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
-	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):
+	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile), errors.Is(err, mfapolicy.ErrInvalidParam):
 		return ExitInput
 	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
 		errors.Is(err, vault.ErrPassphraseMismatch):

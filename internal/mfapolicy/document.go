@@ -45,9 +45,9 @@ type Strings []string
 // MarshalJSON writes one value as a string and several as a list.
 func (s Strings) MarshalJSON() ([]byte, error) {
 	if len(s) == 1 {
-		return json.Marshal(s[0])
+		return marshalNoEscape(s[0])
 	}
-	return json.Marshal([]string(s))
+	return marshalNoEscape([]string(s))
 }
 
 // UnmarshalJSON accepts a scalar or a list of scalars. Booleans and numbers
@@ -114,7 +114,19 @@ func (p Principal) MarshalJSON() ([]byte, error) {
 		Federated     Strings `json:"Federated,omitempty"`
 		CanonicalUser Strings `json:"CanonicalUser,omitempty"`
 	}
-	return json.Marshal(typed{p.AWS, p.Service, p.Federated, p.CanonicalUser})
+	return marshalNoEscape(typed{p.AWS, p.Service, p.Federated, p.CanonicalUser})
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping: documents hold
+// placeholders such as <ACCOUNT-ID>, which must print as they are.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON accepts "*" or an object of principal types.

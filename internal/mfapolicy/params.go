@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -186,3 +187,30 @@ func ValidateMaxMFAAge(d time.Duration) error {
 }
 
 func seconds(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+
+// ErrNotAUser is matched when an identity is not an IAM user (the account
+// root, a role): awsmfa locks IAM users' access keys only.
+var ErrNotAUser = errors.New("not an IAM user")
+
+// UserFromARN fills Partition, Account, UserPath and User from an IAM user's
+// ARN, as GetCallerIdentity reports it (arn:PARTITION:iam::ACCOUNT:user/PATH/NAME).
+func UserFromARN(arn string) (Params, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" && parts[2] != "sts" {
+		return Params{}, fmt.Errorf("identity %q is not an AWS ARN: %w", arn, ErrInvalidParam)
+	}
+	res := parts[5]
+	switch {
+	case res == "root":
+		return Params{}, fmt.Errorf("the key belongs to the account root (%s), not an IAM user: %w", arn, ErrNotAUser)
+	case parts[2] != "iam" || !strings.HasPrefix(res, "user/"):
+		return Params{}, fmt.Errorf("the key belongs to %s, not an IAM user: %w", arn, ErrNotAUser)
+	}
+	rest := strings.TrimPrefix(res, "user")
+	i := strings.LastIndexByte(rest, '/')
+	p := Params{Partition: parts[1], Account: parts[4], UserPath: rest[:i+1], User: rest[i+1:]}
+	if err := p.Validate(); err != nil {
+		return Params{}, fmt.Errorf("identity %q: %w", arn, err)
+	}
+	return p, nil
+}

@@ -112,6 +112,16 @@ func TestJSONDocumentsParse(t *testing.T) {
 		if strings.Contains(string(out), `\u00`) {
 			t.Errorf("%s: escaped characters in %s", k, out)
 		}
+		// Placeholders print as they are, not HTML-escaped.
+		if k != KindDenyWithoutMFA {
+			ph, err := Render(k, FormatJSON, Params{}, RenderOptions{Placeholders: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(ph), PlaceholderAccount) || strings.Contains(string(ph), `\u00`) {
+				t.Errorf("%s: placeholders escaped or missing in %s", k, ph)
+			}
+		}
 	}
 }
 
