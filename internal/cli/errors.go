@@ -20,7 +20,7 @@ const (
 	ExitConfig       = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
 	ExitNotFound     = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
-	ExitInput        = 6   // malformed input: an access key, secret or MFA code of the wrong shape
+	ExitInput        = 6   // malformed input: an access key, secret, MFA code, account id, IAM name or MFA age of the wrong shape
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
 	ExitInterrupted  = 130 // interrupted (Ctrl-C)
