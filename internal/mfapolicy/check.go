@@ -350,9 +350,8 @@ func allowedWithoutMFA(docs []*Document, action string) (Grant, bool) {
 	return Grant{}, false
 }
 
-// coversAllResources reports whether a statement's resources include every
-// resource: Resource "*" (or "arn:*"-style all-matching patterns are not
-// assumed).
+// coversAllResources reports whether a statement names Resource "*". Narrower
+// resources, and NotResource, are not counted on to cover every request.
 func coversAllResources(s Statement) bool {
 	for _, r := range s.Resource {
 		if r == "*" {

@@ -1,7 +1,6 @@
 package mfapolicy
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
@@ -206,5 +205,3 @@ func (t *template) describe() string {
 	}
 	return "awsmfa's MFA lock: the role only the user with MFA may assume, the user policy, and the deny-without-mfa policy"
 }
-
-func trimNewline(b []byte) []byte { return bytes.TrimSuffix(b, []byte("\n")) }
