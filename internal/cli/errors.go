@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/fsutil"
+	"github.com/awsmfa/awsmfa/internal/mfapolicy"
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/vault"
@@ -20,7 +21,7 @@ const (
 	ExitConfig       = 3   // an AWS config or credentials file is unreadable or invalid, a file awsmfa uses is not a regular file, or an edit was refused
 	ExitNotFound     = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
-	ExitInput        = 6   // malformed input: an access key, secret or MFA code of the wrong shape
+	ExitInput        = 6   // malformed input: an access key, secret, MFA code, account id, IAM name or MFA age of the wrong shape
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
 	ExitInterrupted  = 130 // interrupted (Ctrl-C)
@@ -121,7 +122,7 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
-	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):
+	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile), errors.Is(err, mfapolicy.ErrInvalidParam):
 		return ExitInput
 	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
 		errors.Is(err, vault.ErrPassphraseMismatch):
