@@ -101,6 +101,36 @@ func lookupAction(name string) (actionSpec, bool) {
 		return iam(detachPolicy("role"))
 	case "ListAttachedRolePolicies":
 		return iam(listAttachedPolicies("role"))
+	case "CreateGroup":
+		return iam(createGroup)
+	case "GetGroup":
+		return iam(getGroup)
+	case "ListGroups":
+		return iam(listGroups)
+	case "ListGroupsForUser":
+		return iam(listGroupsForUser)
+	case "DeleteGroup":
+		return iam(deleteGroup)
+	case "AddUserToGroup":
+		return iam(addUserToGroup)
+	case "RemoveUserFromGroup":
+		return iam(removeUserFromGroup)
+	case "PutGroupPolicy":
+		return iam(putInlinePolicy("group"))
+	case "GetGroupPolicy":
+		return iam(getInlinePolicy("group"))
+	case "ListGroupPolicies":
+		return iam(listInlinePolicies("group"))
+	case "DeleteGroupPolicy":
+		return iam(deleteInlinePolicy("group"))
+	case "AttachGroupPolicy":
+		return iam(attachPolicy("group"))
+	case "DetachGroupPolicy":
+		return iam(detachPolicy("group"))
+	case "ListAttachedGroupPolicies":
+		return iam(listAttachedPolicies("group"))
+	case "ResyncMFADevice":
+		return iam(resyncMFADevice)
 	case "SimulatePrincipalPolicy":
 		return iam(simulatePrincipalPolicy)
 	}

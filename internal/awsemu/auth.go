@@ -172,20 +172,35 @@ func (s *Server) requestContext(p *principal, now time.Time) map[string][]string
 // policySource names one identity policy for SimulatePrincipalPolicy.
 type policySource struct {
 	ID   string // inline policy name or managed policy ARN
-	Type string // AWS PolicySourceType: user, role, user-managed
+	Type string // AWS PolicySourceType: user, group, role, user-managed, aws-managed
 	Doc  string
 }
 
-// identityPoliciesLocked returns the identity policies of a user or role.
+// identityPoliciesLocked returns the identity policies of a user, group or
+// role: its inline ones (of source type inlineType), then its attached ones.
 func (s *Server) identityPoliciesLocked(inline map[string]string, attached []string, inlineType string) []policySource {
 	var out []policySource
 	for _, name := range sortedKeys(inline) {
 		out = append(out, policySource{ID: name, Type: inlineType, Doc: inline[name]})
 	}
 	for _, arn := range attached {
-		if mp := s.st.Policies[arn]; mp != nil {
-			out = append(out, policySource{ID: arn, Type: "user-managed", Doc: mp.Document})
+		if mp := s.policyLocked(arn); mp != nil {
+			typ := "user-managed"
+			if mp.AWS {
+				typ = "aws-managed"
+			}
+			out = append(out, policySource{ID: arn, Type: typ, Doc: mp.Document})
 		}
+	}
+	return out
+}
+
+// userPoliciesLocked returns the policies that apply to a user: its own and
+// those of every group it belongs to, as AWS evaluates them.
+func (s *Server) userPoliciesLocked(u *user) []policySource {
+	out := s.identityPoliciesLocked(u.Inline, u.Attached, "user")
+	for _, g := range s.st.userGroups(u.Name) {
+		out = append(out, s.identityPoliciesLocked(g.Inline, g.Attached, "group")...)
 	}
 	return out
 }
@@ -195,7 +210,7 @@ func (s *Server) principalPoliciesLocked(p *principal) []policySource {
 		return s.identityPoliciesLocked(p.Role.Inline, p.Role.Attached, "role")
 	}
 	if p.User != nil {
-		return s.identityPoliciesLocked(p.User.Inline, p.User.Attached, "user")
+		return s.userPoliciesLocked(p.User)
 	}
 	return nil
 }

@@ -148,6 +148,8 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	served chan struct{}
+	// awsPolicies are the AWS managed policies, keyed by ARN; read-only.
+	awsPolicies map[string]*managedPolicy
 
 	mu     sync.Mutex // guards everything below
 	st     *state
@@ -177,7 +179,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("starting emulator: %w", err)
 	}
-	s := &Server{opts: o, clock: clock, calls: map[string]int{}}
+	s := &Server{opts: o, clock: clock, calls: map[string]int{}, awsPolicies: awsManagedPolicies()}
 	if o.StateFile != "" {
 		st, err := loadState(o.StateFile)
 		if err != nil {
