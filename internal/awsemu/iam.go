@@ -23,7 +23,7 @@ const (
 	// maxAttachedPolicies is the default quota of managed policies
 	// attached to one user, group or role.
 	maxAttachedPolicies = 10
-	mfaIssuer            = "Amazon Web Services"
+	mfaIssuer           = "Amazon Web Services"
 )
 
 // XML shapes of IAM results.
