@@ -2,15 +2,18 @@ package awsemu
 
 // actionSpec is one supported query-protocol action.
 type actionSpec struct {
-	service string // "sts" or "iam": the namespace and the policy action prefix
+	service string // "sts", "iam", "ec2" or "s3": the protocol and the policy action prefix
 	fn      func(c *call) (any, *apiError)
+	// policyAction is the IAM action authorized, when it is not
+	// service:Action (S3's ListBuckets is s3:ListAllMyBuckets).
+	policyAction string
 }
 
 // lookupAction maps an Action parameter to its implementation. Action names
 // of STS and IAM do not overlap, so one endpoint serves both.
 func lookupAction(name string) (actionSpec, bool) {
-	sts := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{"sts", fn}, true }
-	iam := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{"iam", fn}, true }
+	sts := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{service: "sts", fn: fn}, true }
+	iam := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{service: "iam", fn: fn}, true }
 	switch name {
 	case "GetCallerIdentity":
 		return sts(getCallerIdentity)
@@ -135,4 +138,23 @@ func lookupAction(name string) (actionSpec, bool) {
 		return iam(simulatePrincipalPolicy)
 	}
 	return actionSpec{}, false
+}
+
+// lookupEC2Action maps an EC2 Action parameter to its implementation.
+func lookupEC2Action(name string) (actionSpec, bool) {
+	switch name {
+	case "DescribeRegions":
+		return actionSpec{service: "ec2", fn: describeRegions}, true
+	}
+	return actionSpec{}, false
+}
+
+// lookupS3Action maps an S3 REST request to its operation name and
+// implementation: only ListBuckets (GET on the service root, as "aws s3 ls"
+// sends it to a path-style endpoint).
+func lookupS3Action(method, path string) (string, actionSpec, bool) {
+	if method == "GET" && (path == "/" || path == "") {
+		return "ListBuckets", actionSpec{service: "s3", fn: listBuckets, policyAction: "s3:ListAllMyBuckets"}, true
+	}
+	return "", actionSpec{}, false
 }

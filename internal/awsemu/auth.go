@@ -30,9 +30,11 @@ type call struct {
 	params  url.Values
 	action  string
 	service string
-	now     time.Time
-	caller  *principal
-	dirty   bool // state changed; save it
+	// policyAction overrides service:action as the IAM action authorized.
+	policyAction string
+	now          time.Time
+	caller       *principal
+	dirty        bool // state changed; save it
 }
 
 // authenticateLocked verifies the request's SigV4 signature against the
@@ -241,6 +243,9 @@ func (c *call) authorize(resource string) *apiError {
 func (c *call) authorizeWith(resource string, extra map[string][]string) *apiError {
 	p := c.caller
 	full := c.service + ":" + c.action
+	if c.policyAction != "" {
+		full = c.policyAction
+	}
 	if c.action == "GetCallerIdentity" {
 		return nil
 	}
@@ -297,7 +302,11 @@ func (c *call) authorizeWith(resource string, extra map[string][]string) *apiErr
 	return nil
 }
 
-// denied is AWS's AccessDenied phrasing for identity-policy denials.
+// denied is AWS's AccessDenied phrasing for identity-policy denials. S3 and
+// EC2 leave out "on resource" for actions that take no resource.
 func (c *call) denied(action, resource, why string) *apiError {
+	if resource == "*" && (c.service == "s3" || c.service == "ec2") {
+		return accessDenied("User: %s is not authorized to perform: %s%s", c.caller.ARN, action, why)
+	}
 	return accessDenied("User: %s is not authorized to perform: %s on resource: %s%s", c.caller.ARN, action, resource, why)
 }
