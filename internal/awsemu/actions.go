@@ -12,8 +12,12 @@ type actionSpec struct {
 // lookupAction maps an Action parameter to its implementation. Action names
 // of STS and IAM do not overlap, so one endpoint serves both.
 func lookupAction(name string) (actionSpec, bool) {
-	sts := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{service: "sts", fn: fn}, true }
-	iam := func(fn func(*call) (any, *apiError)) (actionSpec, bool) { return actionSpec{service: "iam", fn: fn}, true }
+	sts := func(fn func(*call) (any, *apiError)) (actionSpec, bool) {
+		return actionSpec{service: "sts", fn: fn}, true
+	}
+	iam := func(fn func(*call) (any, *apiError)) (actionSpec, bool) {
+		return actionSpec{service: "iam", fn: fn}, true
+	}
 	switch name {
 	case "GetCallerIdentity":
 		return sts(getCallerIdentity)

@@ -554,7 +554,6 @@ func (s *Server) appendLog(c Call) {
 	s.logf("awsemu: %s %s %s", c.Action, c.AccessKeyID, c.ErrorCode)
 }
 
-
 // resetConnection closes the client's TCP connection with SO_LINGER 0, so the
 // client sees a reset rather than a clean end of stream.
 func resetConnection(w http.ResponseWriter) {
