@@ -317,12 +317,16 @@ func (c *call) authorizedRole() (*role, *apiError) {
 	return r, nil
 }
 
-func (c *call) policyDocParam(param, field string) (string, *apiError) {
+// policyDocParam reads a policy document parameter and checks it with IAM's
+// rules for its kind: parse is policy.ParseIdentity for permission policies
+// (no Principal, a Resource in every statement) or policy.ParseTrust for
+// role trust policies (a Principal, no Resource).
+func (c *call) policyDocParam(param, field string, parse func(string) (*policy.Document, error)) (string, *apiError) {
 	doc, aerr := c.required(param, field)
 	if aerr != nil {
 		return "", aerr
 	}
-	if _, err := policy.Parse(doc); err != nil {
+	if _, err := parse(doc); err != nil {
 		return "", malformedPolicy("%s", policyErrorMessage(err))
 	}
 	return doc, nil
@@ -853,7 +857,7 @@ func createRole(c *call) (any, *apiError) {
 	if aerr := c.authorize(arn); aerr != nil {
 		return nil, aerr
 	}
-	trust, aerr := c.policyDocParam("AssumeRolePolicyDocument", "assumeRolePolicyDocument")
+	trust, aerr := c.policyDocParam("AssumeRolePolicyDocument", "assumeRolePolicyDocument", policy.ParseTrust)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -911,7 +915,7 @@ func updateAssumeRolePolicy(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseTrust)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -942,7 +946,10 @@ func deleteRole(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(r.Inline) > 0 || len(r.Attached) > 0 {
+	if len(r.Inline) > 0 {
+		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+	}
+	if len(r.Attached) > 0 {
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
 	delete(c.s.st.Roles, r.Name)
@@ -1014,7 +1021,7 @@ func putInlinePolicy(kind string) func(c *call) (any, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+		doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseIdentity)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -1113,7 +1120,7 @@ func createPolicy(c *call) (any, *apiError) {
 	if aerr := c.authorize(arn); aerr != nil {
 		return nil, aerr
 	}
-	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseIdentity)
 	if aerr != nil {
 		return nil, aerr
 	}
