@@ -1,13 +1,18 @@
 // Package awsemu is an in-process emulator of the AWS STS and IAM query APIs
 // with AWS's MFA semantics: SigV4 verification against each key's secret,
 // RFC 6238 codes accepted once per device, role trust policies and identity
-// policies evaluated with the MFA condition keys, AWS's duration limits and
-// AWS's exact error codes and messages.
+// policies (a user's own, its groups', customer and AWS managed) evaluated
+// with the MFA condition keys, AWS's duration limits and AWS's exact error
+// codes and messages. It also answers the seed articles' two "test it out"
+// probes, S3 ListBuckets and EC2 DescribeRegions, with static data behind
+// the same identity-policy evaluation and those services' own errors.
 //
 // It exists because no AWS account is reachable from tests and moto_server
 // accepts any MFA code. Tests drive it through the Go API of Server, through
 // the JSON control endpoints under /_awsemu/ (cmd/awsemu), or through the
-// testscript commands of package emutest.
+// testscript commands of package emutest. The call log (CallLog,
+// MutatingCalls) and injected faults (InjectFault) let tests count and break
+// calls one action at a time.
 package awsemu
 
 import (

@@ -52,7 +52,9 @@
 //	    AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the script's
 //	    environment and print the XML response to stdout. Fails on a non-200
 //	    answer. -export sets those three variables from the answer's
-//	    Credentials.
+//	    Credentials. DescribeRegions goes to EC2; ListBuckets is S3's REST
+//	    GET / (the seeds' probes, as "aws ec2 describe-regions" and
+//	    "aws s3 ls" send them).
 package emutest
 
 import (
@@ -461,6 +463,10 @@ func cmdQuery(ts *testscript.TestScript, s *awsemu.Server, args []string) error 
 	switch args[0] {
 	case "GetCallerIdentity", "GetSessionToken", "AssumeRole", "GetFederationToken":
 		service, version = "sts", "2011-06-15"
+	case "DescribeRegions":
+		service, version = "ec2", "2016-11-15"
+	case "ListBuckets":
+		service = "s3"
 	}
 	form.Set("Version", version)
 	for _, kv := range args[1:] {
@@ -470,13 +476,21 @@ func cmdQuery(ts *testscript.TestScript, s *awsemu.Server, args []string) error 
 		}
 		form.Add(k, v)
 	}
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/", strings.NewReader(body))
+	method, body := http.MethodPost, form.Encode()
+	if service == "s3" {
+		method, body = http.MethodGet, ""
+	}
+	req, err := http.NewRequest(method, s.URL()+"/", strings.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if service != "s3" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	}
 	sum := sha256.Sum256([]byte(body))
+	if service == "s3" {
+		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	}
 	cred := aws.Credentials{AccessKeyID: ts.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: ts.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: ts.Getenv("AWS_SESSION_TOKEN")}
 	// Sign with the emulator's clock, as a client that corrected its skew would.
 	if err := v4.NewSigner().SignHTTP(context.Background(), cred, req, hex.EncodeToString(sum[:]), service, "us-east-1", s.Clock().Now()); err != nil {
