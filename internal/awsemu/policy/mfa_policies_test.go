@@ -76,6 +76,7 @@ func TestGeneratedPolicyShapes(t *testing.T) {
 
 	user := []*Document{mustParse(t, selfManageMFA)}
 	session := []*Document{mustParse(t, allowAll), mustParse(t, denyAllExceptListedIfNoMFA)}
+	byUserID := []*Document{mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:userid}/*"}}`)}
 	tests := []struct {
 		name     string
 		docs     []*Document
@@ -111,6 +112,11 @@ func TestGeneratedPolicyShapes(t *testing.T) {
 		{"session strategy: no-MFA session denied", session, "s3:ListAllMyBuckets", "*", noMFA, ExplicitDeny},
 		{"session strategy: MFA session allowed", session, "s3:ListAllMyBuckets", "*", fresh, Allowed},
 		{"session strategy: case-insensitive action", session, "S3:listallmybuckets", "*", bareKey, ExplicitDeny},
+
+		{"${aws:userid} names the caller's prefix", byUserID, "s3:GetObject", "arn:aws:s3:::home/AIDAALICE/notes", fresh, Allowed},
+		{"${aws:userid} not another's", byUserID, "s3:GetObject", "arn:aws:s3:::home/AIDABOB/notes", fresh, ImplicitDeny},
+		{"${aws:userid} absent: statement void", byUserID, "s3:GetObject", "arn:aws:s3:::home/AIDAALICE/notes",
+			map[string][]string{"aws:username": {"alice"}}, ImplicitDeny},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
