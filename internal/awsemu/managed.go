@@ -2,7 +2,7 @@ package awsemu
 
 import "time"
 
-// awsManagedAccount is the "account" of AWS managed policies' ARNs.
+// awsManagedPrefix starts the ARNs of AWS managed policies.
 const awsManagedPrefix = "arn:aws:iam::aws:policy/"
 
 // awsManagedPolicies returns the AWS managed policies the emulator knows,
