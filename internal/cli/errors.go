@@ -128,7 +128,9 @@ func exitCode(err error) int {
 	case errors.Is(err, vault.ErrNotFound), errors.Is(err, awsconfig.ErrProfileNotFound):
 		return ExitNotFound
 	case errors.As(err, &parse), errors.As(err, &cfgErr), errors.Is(err, awsconfig.ErrInvalidInput),
-		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle):
+		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle),
+		errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
+		errors.Is(err, awsconfig.ErrWiringChanged):
 		return ExitConfig
 	default:
 		return ExitFailure
