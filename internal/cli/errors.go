@@ -120,6 +120,9 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
+	case errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
+		errors.Is(err, awsconfig.ErrWiringChanged):
+		return ExitConfig // an edit refused
 	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):
 		return ExitInput
 	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
@@ -128,9 +131,7 @@ func exitCode(err error) int {
 	case errors.Is(err, vault.ErrNotFound), errors.Is(err, awsconfig.ErrProfileNotFound):
 		return ExitNotFound
 	case errors.As(err, &parse), errors.As(err, &cfgErr), errors.Is(err, awsconfig.ErrInvalidInput),
-		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle),
-		errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
-		errors.Is(err, awsconfig.ErrWiringChanged):
+		errors.Is(err, awsconfig.ErrReadOnly), errors.Is(err, awsconfig.ErrSourceCycle):
 		return ExitConfig
 	default:
 		return ExitFailure
