@@ -116,13 +116,13 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
+		errors.Is(err, awsconfig.ErrWiringChanged):
+		return ExitConfig // an edit refused
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
-	case errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
-		errors.Is(err, awsconfig.ErrWiringChanged):
-		return ExitConfig // an edit refused
 	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):
 		return ExitInput
 	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrNoPassphrase),
