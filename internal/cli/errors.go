@@ -113,12 +113,12 @@ func exitCode(err error) int {
 	case session.KindVaultLocked:
 		return ExitVaultLocked
 	}
+	if errors.Is(err, awsconfig.ErrKeyChanged) || errors.Is(err, awsconfig.ErrCannotWire) || errors.Is(err, awsconfig.ErrWiringChanged) {
+		return ExitConfig // an edit refused
+	}
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, awsconfig.ErrKeyChanged), errors.Is(err, awsconfig.ErrCannotWire),
-		errors.Is(err, awsconfig.ErrWiringChanged):
-		return ExitConfig // an edit refused
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
