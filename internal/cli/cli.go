@@ -135,6 +135,7 @@ with an MFA code, for short-lived STS credentials.`,
 	root.AddCommand(
 		newAddCmd(env, g),
 		newImportCmd(env, g),
+		newUnwireCmd(env),
 		newListCmd(env, g),
 		newRemoveCmd(env, g),
 		newExecCmd(env, g),

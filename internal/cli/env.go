@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/tty"
@@ -109,4 +111,35 @@ func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (
 		Prompter:                 p,
 		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor,
 	})
+}
+
+// selfCommand is how a credential_process line should start this awsmfa:
+// "awsmfa" when that name on PATH is this very binary, else the binary's
+// absolute path (tools started from a desktop may have another PATH).
+func (e *Env) selfCommand() string {
+	exe, err := e.Executable()
+	if err != nil {
+		return "awsmfa"
+	}
+	self, err := os.Stat(exe)
+	if err != nil {
+		return exe
+	}
+	name := "awsmfa"
+	if e.GOOS == "windows" {
+		name += ".exe"
+	}
+	for _, dir := range filepath.SplitList(e.Getenv("PATH")) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && os.SameFile(fi, self) {
+			return "awsmfa"
+		}
+		// Only the first awsmfa on PATH is what a tool would run.
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			break
+		}
+	}
+	return exe
 }

@@ -154,7 +154,9 @@ func checkServable(p *plan) error {
 		}
 	}
 	switch {
-	case base.CredentialProcess != "" && !base.StaticKeys:
+	// awsmfa's own line (a profile wired by import) marks a key in the
+	// vault: it is never run, which would call awsmfa again.
+	case base.CredentialProcess != "" && !base.StaticKeys && !awsconfig.IsOwnCredentialProcess(base.CredentialProcess, base.Name):
 		return &Error{Kind: KindUnsupported,
 			Msg: fmt.Sprintf("profile %s gets its credentials from credential_process, which awsmfa does not wrap; use it with the AWS CLI or SDK directly", base.Name)}
 	case base.HasSSO || base.SSOSession != "":
