@@ -64,6 +64,18 @@ as a child; Ctrl-C reaches it, and its exit status is passed through.`,
 			return runExec(cmd.Context(), env, g, o)
 		},
 	}
+	// The profile is completed, then the command and its arguments as
+	// files; after "--" the command comes at once. (Cobra's completion
+	// parses the flags twice, so ArgsLenAtDash cannot tell whether the
+	// line has a "--": the line itself does.)
+	profiles := env.completeProfiles(false)
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		typed := env.Args[:max(len(env.Args)-1, 0)]
+		if len(args) > 0 || slices.Contains(typed, "--") {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return profiles(cmd, args, toComplete)
+	}
 	addCredentialFlags(cmd.Flags(), &o.credentialOptions)
 	cmd.Flags().StringVar(&o.region, "region", "", "the region to set (default: the profile's)")
 	// The first word after PROFILE that is not one of awsmfa's flags starts
