@@ -118,11 +118,14 @@ func parseExecArgs(fs *pflag.FlagSet, args []string, dashAt int, getenv func(str
 }
 
 // execProfileHint says where a profile that does not exist came from, and
-// when AWS_PROFILE is set but a command was taken for the profile, how to
-// run that command with AWS_PROFILE's profile.
+// when AWS_PROFILE is set but a command was taken for the profile (it is a
+// program on PATH), how to run that command with AWS_PROFILE's profile.
 func execProfileHint(err error, getenv func(string) string, o *execOptions) error {
 	if o.profileVar != "" {
 		return withHint(err, "the profile is $%s; unset it or name a profile: awsmfa exec PROFILE%s", o.profileVar, commandSuffix(o.argv))
+	}
+	if _, lerr := exec.LookPath(o.profile); lerr != nil {
+		return err
 	}
 	if envProfile, v := profileFromEnv(getenv); envProfile != "" {
 		return withHint(err, "to run the command with $%s (%s): awsmfa exec%s", v, envProfile, commandSuffix(append([]string{o.profile}, o.argv...)))
