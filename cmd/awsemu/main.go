@@ -4,9 +4,8 @@
 //
 //	awsemu [--addr 127.0.0.1:0] [--state FILE] [--account ID] [--verbose]
 //
-// It prints shell export lines (endpoint URL first, then the bootstrap admin
-// key, the control token for /_awsemu/ and the region), then serves until
-// SIGINT or SIGTERM.
+// It prints shell export lines (see envLines), then serves until SIGINT or
+// SIGTERM.
 package main
 
 import (
@@ -58,18 +57,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	admin := s.AdminKey()
-	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=%s\n", s.URL())
-	fmt.Fprintf(stdout, "export AWS_ACCESS_KEY_ID=%s\n", admin.ID)
-	fmt.Fprintf(stdout, "export AWS_SECRET_ACCESS_KEY=%s\n", admin.Secret)
-	fmt.Fprintf(stdout, "export AWSEMU_URL=%s\n", s.URL())
-	fmt.Fprintf(stdout, "export AWSEMU_TOKEN=%s\n", s.ControlToken())
-	fmt.Fprintf(stdout, "export AWS_REGION=us-east-1\n")
-	fmt.Fprintf(stdout, "export AWS_DEFAULT_REGION=us-east-1\n")
+	if _, err := io.WriteString(stdout, envLines(s.URL(), s.ControlToken(), s.AdminKey())); err != nil {
+		s.Close()
+		return fmt.Errorf("printing the environment: %w", err)
+	}
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "awsemu: shutting down")
 	return s.Close()
+}
+
+// envLines is what awsemu prints, in one write so that a reader of the file
+// it goes to never sees half of it: the endpoint URL first, the control API's
+// URL and token, the bootstrap admin key, and the region. The admin key goes
+// under names that no AWS tool reads: exported as AWS_ACCESS_KEY_ID, every
+// client (and "awsmfa add --env") would quietly use the admin key.
+func envLines(url, token string, admin awsemu.Key) string {
+	return fmt.Sprintf(`export AWS_ENDPOINT_URL=%[1]s
+export AWSEMU_URL=%[1]s
+export AWSEMU_TOKEN=%[2]s
+export AWSEMU_ADMIN_ACCESS_KEY_ID=%[3]s
+export AWSEMU_ADMIN_SECRET_ACCESS_KEY=%[4]s
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+`, url, token, admin.ID, admin.Secret)
 }
