@@ -12,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/awsmfa/awsmfa/internal/awsemu"
+	"github.com/awsmfa/awsmfa/internal/totp"
 )
 
 func TestRunRejectsBadArguments(t *testing.T) {
@@ -138,3 +142,49 @@ func TestEnvKeepsAdminKeyFromAWSTools(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestCodeStandsInForAnApp: "awsemu code" prints a device's current code and,
+// with --next, the next window's, which together enable the device.
+func TestCodeStandsInForAnApp(t *testing.T) {
+	at := time.Date(2026, 11, 30, 12, 0, 10, 0, time.UTC)
+	s, err := awsemu.Start(t.Context(), awsemu.Options{Clock: awsemu.NewClock(at)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.CreateUser("alice"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.CreateMFADevice("alice", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWSEMU_URL": s.URL(), "AWSEMU_TOKEN": s.ControlToken()}
+	code := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runCode(t.Context(), args, func(k string) string { return env[k] }, &out, io.Discard)
+		return strings.TrimSpace(out.String()), err
+	}
+	now, err := code(d.Serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := code("--next", d.Serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := totp.Step(at)
+	if now != totp.CodeAt(d.Seed, step) || next != totp.CodeAt(d.Seed, step+1) {
+		t.Fatalf("codes %s, %s are not the device's current and next", now, next)
+	}
+
+	for _, bad := range [][]string{nil, {"a", "b"}, {"arn:aws:iam::123456789012:mfa/nobody"}} {
+		if _, err := code(bad...); err == nil {
+			t.Errorf("awsemu code %q succeeded", bad)
+		}
+	}
+	env = nil
+	if _, err := code(d.Serial); err == nil || !strings.Contains(err.Error(), "AWSEMU_TOKEN") {
+		t.Errorf("without the environment: %v", err)
+	}
+}
