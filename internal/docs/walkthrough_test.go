@@ -163,6 +163,11 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Logf("README:%d: %s", c.Line, c.Text)
 		tm.run(i+2, c)
 	}
+	t.Logf("the terminal at the end:\n%s", tm.screen())
+	// The README promises one MFA code for the whole working session.
+	if tm.codes != 1 {
+		t.Errorf("the walk-through asked for %d MFA codes, the README promises one", tm.codes)
+	}
 }
 
 // terminal drives the shell in tmux.
@@ -170,6 +175,7 @@ type terminal struct {
 	t          *testing.T
 	tmux, sock string
 	home       string
+	codes      int // MFA codes typed so far
 }
 
 func (tm *terminal) tmuxCmd(args ...string) string {
@@ -246,6 +252,7 @@ func (tm *terminal) run(n int, c Command) {
 			case mfaPrompt.MatchString(lastLine):
 				answered = asked
 				serial := mfaPrompt.FindStringSubmatch(lastLine)[1]
+				tm.codes++
 				tm.tmuxCmd("send-keys", "-l", tm.nextCode(serial))
 				tm.tmuxCmd("send-keys", "Enter")
 			}
@@ -258,9 +265,9 @@ func (tm *terminal) run(n int, c Command) {
 }
 
 // nextCode is what a person reads off the authenticator app when asked for
-// a code: the device's next code. The emulator's clock is moved on one 30 s
-// step first, as a person would wait for a fresh code instead of retyping
-// one already used.
+// a code: a fresh one. The emulator's clock is moved on two 30 s windows
+// first, past any code the walk-through used before (enabling a device uses
+// the current and the next), as a person waits for a code not yet used.
 func (tm *terminal) nextCode(serial string) string {
 	tm.t.Helper()
 	vars := tm.emulatorEnv()
@@ -286,7 +293,7 @@ func (tm *terminal) nextCode(serial string) string {
 		}
 		return buf.Bytes()
 	}
-	call(http.MethodPost, "/_awsemu/clock", []byte(`{"advance":"30s"}`))
+	call(http.MethodPost, "/_awsemu/clock", []byte(`{"advance":"60s"}`))
 	var got struct{ Code string }
 	if err := json.Unmarshal(call(http.MethodGet, "/_awsemu/code?serial="+url.QueryEscape(serial), nil), &got); err != nil {
 		tm.t.Fatal(err)
