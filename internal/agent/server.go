@@ -390,7 +390,7 @@ func (r *run) wait(ctx context.Context) string {
 		case <-ctx.Done():
 			r.shutdown("context done")
 		case <-r.quit:
-		case <-r.clock.After(end.Sub(r.clock.Now())):
+		case <-r.clock.At(end):
 		}
 	}
 	r.mu.Lock()
