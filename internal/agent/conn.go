@@ -108,8 +108,12 @@ func (r *run) serve(c net.Conn) {
 				Hint: "run `awsmfa agent stop`",
 			}}
 		case m.Type == msgLock:
+			// Forgetting is not enough: copies of the secrets stay in the
+			// process's memory until it ends. So lock ends the agent.
 			r.srv.Backend.Lock()
-			reply = message{Type: msgReply}
+			_ = w.write(message{Type: msgReply})
+			r.shutdown("locked")
+			return
 		case m.Type == msgClear:
 			reply = message{Type: msgReply, Count: r.srv.Backend.Forget(m.Profile)}
 		case m.Type == msgForgetVault:
