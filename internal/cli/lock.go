@@ -17,7 +17,7 @@ func newLockCmd(env *Env) *cobra.Command {
 process: forgotten secrets stay in a process's memory until it ends. lock
 returns once the process is gone; the next command that needs the agent
 starts a fresh one.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLock(cmd.Context(), env)
 		},
