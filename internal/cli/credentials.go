@@ -124,16 +124,9 @@ func (e *Env) connectAgent(ctx context.Context, start bool) (*agent.Client, erro
 	return agent.Connect(ctx, o)
 }
 
-// agentVersion identifies the binary: the module version, and for builds
-// from a checkout the executable's size and time, so that rebuilding
-// replaces a running agent.
-func agentVersion(exe string) string {
-	v := version()
-	if fi, err := os.Stat(exe); err == nil {
-		v += fmt.Sprintf("+%d.%d", fi.Size(), fi.ModTime().UnixNano())
-	}
-	return v
-}
+// agentVersion identifies the binary's build (see agent.BuildIdentity): two
+// copies of one build share an agent, and a rebuild replaces it.
+func agentVersion(exe string) string { return agent.BuildIdentity(version(), exe) }
 
 // agentEnviron is the environment a detached agent starts with: no
 // credentials, no passphrase, no profile selection.
