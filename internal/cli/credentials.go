@@ -55,23 +55,19 @@ func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string,
 	if err != nil {
 		return session.Result{}, err
 	}
+	reqEnv, err := e.requestEnviron(home)
+	if err != nil {
+		return session.Result{}, err
+	}
 	req := session.Request{
 		Profile:         profile,
-		Env:             map[string]string{},
+		Env:             reqEnv,
 		Backend:         g.backend,
 		Duration:        o.duration,
 		SessionDuration: o.sessionDuration,
 		NoSession:       o.noSession,
 		SaveSerial:      o.save,
 		MinRemaining:    minRemaining,
-	}
-	for _, k := range requestEnv {
-		if v := e.Getenv(k); v != "" {
-			req.Env[k] = v
-		}
-	}
-	if req.Env["HOME"] == "" {
-		req.Env["HOME"] = home
 	}
 	asker := e.asker(o)
 
