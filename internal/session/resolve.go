@@ -236,12 +236,12 @@ func (p *plan) sessionName(i int, serial string, now time.Time) string {
 // sessionKey names the MFA session of the plan's key in the cache and among
 // flights: every role sourced from the same key shares it.
 func (p *plan) sessionKey() string {
-	return strings.Join([]string{"mfa", p.scope, p.base.Name, p.serial}, "\x00") + "\x00"
+	return strings.Join([]string{"mfa", p.scope, vaultKey(p.req), p.base.Name, p.serial}, "\x00") + "\x00"
 }
 
 // roleKey names role chain[i]'s credentials.
 func (p *plan) roleKey(i int) string {
-	parts := []string{"role", p.scope}
+	parts := []string{"role", p.scope, vaultKey(p.req)}
 	for _, prof := range p.chain[i:] {
 		parts = append(parts, prof.Name)
 	}
