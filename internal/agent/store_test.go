@@ -25,7 +25,9 @@ func TestVaultStore(t *testing.T) {
 		}})
 	start(t, newTestServer(t, broker, dir, "v1"))
 	ctx := context.Background()
-	connectNow := func(ctx context.Context) (*Client, error) { return Connect(ctx, ConnectOptions{Dir: dir, Version: "v1"}) }
+	connectNow := func(ctx context.Context) (*Client, error) {
+		return Connect(ctx, ConnectOptions{Dir: dir, Version: "v1"})
+	}
 	env := map[string]string{"HOME": data, "AWSMFA_DATA_DIR": data}
 	right := &fakeAsker{passphrase: "right passphrase"}
 
