@@ -13,6 +13,7 @@ import (
 	"github.com/awsmfa/awsmfa/internal/mfa"
 	"github.com/awsmfa/awsmfa/internal/secretcmd"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/userdirs"
 	"github.com/awsmfa/awsmfa/internal/vault"
 	"github.com/spf13/pflag"
@@ -195,12 +196,16 @@ func (a *cliAsker) MFACode(ctx context.Context, ask session.MFAAsk) (string, err
 
 func (a *cliAsker) Passphrase(ctx context.Context, creating bool) (string, error) {
 	var p vault.Prompter
-	if t, err := a.env.OpenTTY(); err == nil {
+	t, terr := a.env.OpenTTY()
+	if terr == nil {
 		defer t.Close()
 		p = t
 	}
 	pass, err := vault.ReadPassphrase(ctx, a.env.Getenv, p, creating)
 	if errors.Is(err, vault.ErrNoPassphrase) {
+		if errors.Is(terr, tty.ErrBackground) {
+			err = fmt.Errorf("%w (%w)", err, tty.ErrBackground)
+		}
 		return "", fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
 	}
 	return pass, err

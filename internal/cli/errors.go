@@ -96,6 +96,10 @@ func exitCode(err error) int {
 	var usage *usageError
 	var parse *awsconfig.ParseError
 	var cfgErr *configError
+	// A Ctrl-C is 130 whatever it interrupted.
+	if errors.Is(err, context.Canceled) || errors.Is(err, tty.ErrInterrupted) {
+		return ExitInterrupted
+	}
 	switch session.KindOf(err) {
 	case session.KindMFARejected, session.KindMFASerial, session.KindDenied, session.KindDurationLimit,
 		session.KindExpired, session.KindClockSkew:
@@ -116,8 +120,6 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
 	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile):

@@ -18,6 +18,7 @@ import (
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/secretcmd"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 )
 
 // MaxTerminalAttempts is how many codes a terminal user may type for one
@@ -145,6 +146,11 @@ func (s *Source) Code(ctx context.Context, ask session.MFAAsk) (string, error) {
 	t, err := s.OpenTTY()
 	if err != nil {
 		e := noSource(attempt)
+		if errors.Is(err, tty.ErrBackground) {
+			// Another client in the foreground may still be asked.
+			e.Msg = "the MFA prompt needs the terminal, and this awsmfa runs in a background job"
+			e.Hint = "bring the job to the foreground with fg, or pass --mfa-token"
+		}
 		e.Err = fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
 		return "", e
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 )
 
 func TestValidateCode(t *testing.T) {
@@ -389,4 +390,19 @@ func TestProcessTimeoutKillsEverything(t *testing.T) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	waitGone()
+}
+
+// Issue 7 item 25: a background job does not prompt; it tells the Broker it
+// cannot ask (another client may), and says why.
+func TestBackgroundJobDoesNotPrompt(t *testing.T) {
+	s := &Source{OpenTTY: func() (Terminal, error) {
+		return nil, fmt.Errorf("opening terminal: %w", tty.ErrBackground)
+	}}
+	_, err := s.Code(t.Context(), session.MFAAsk{Profile: "p", Serial: serial, Attempt: 1})
+	if session.KindOf(err) != session.KindNoCodeSource || !errors.Is(err, session.ErrCannotAsk) {
+		t.Fatalf("got %v (kind %q), want a KindNoCodeSource that cannot ask", err, session.KindOf(err))
+	}
+	if !strings.Contains(err.Error(), "background") {
+		t.Fatalf("error %q does not say the job is in the background", err)
+	}
 }
