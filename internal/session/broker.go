@@ -91,7 +91,7 @@ type Broker struct {
 	cache    map[string]*entry
 	serials  map[string]string               // discovered devices by session key
 	vaults   map[string]vault.Store          // open vaults by vaultKey
-	usedCode map[string]map[string]time.Time // serial → code → forget after
+	usedCode map[string]map[string]sentCode // serial → code → what came of it
 }
 
 // entry is one cached credential set.
@@ -123,7 +123,7 @@ func NewBroker(o Options) *Broker {
 		cache:    map[string]*entry{},
 		serials:  map[string]string{},
 		vaults:   map[string]vault.Store{},
-		usedCode: map[string]map[string]time.Time{},
+		usedCode: map[string]map[string]sentCode{},
 	}
 }
 
