@@ -85,8 +85,13 @@ func Main(ctx context.Context, env *Env) int {
 		// The child already spoke for itself; pass its status through.
 		return exit.code
 	}
+	code := exitCode(err)
+	if code == ExitInterrupted {
+		// The user pressed Ctrl-C: what it cut short is no news.
+		err = errors.New("interrupted")
+	}
 	report(env.Stderr, err)
-	return exitCode(err)
+	return code
 }
 
 // report prints err as one "awsmfa: error:" line followed by any hints.
