@@ -89,8 +89,8 @@ type Broker struct {
 	mu       sync.Mutex
 	flights  map[string]*flight
 	cache    map[string]*entry
-	serials  map[string]string               // discovered devices by session key
-	vaults   map[string]vault.Store          // open vaults by vaultKey
+	serials  map[string]string              // discovered devices by session key
+	vaults   map[string]vault.Store         // open vaults by vaultKey
 	usedCode map[string]map[string]sentCode // serial → code → what came of it
 }
 
