@@ -143,6 +143,9 @@ func (s *Source) Code(ctx context.Context, ask session.MFAAsk) (string, error) {
 		return "", &session.Error{Kind: session.KindNoCodeSource,
 			Msg: fmt.Sprintf("gave up after %d MFA codes", MaxTerminalAttempts), Err: session.ErrCannotAsk}
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	t, err := s.OpenTTY()
 	if err != nil {
 		e := noSource(attempt)

@@ -197,13 +197,15 @@ func TestPromptNamesProfileSerialAndReason(t *testing.T) {
 
 func TestPromptStopsWhenContextEnds(t *testing.T) {
 	tty := newFakeTerminal() // never answers
-	s := &Source{OpenTTY: tty.open}
+	opened := make(chan struct{})
+	s := &Source{OpenTTY: func() (Terminal, error) { close(opened); return tty, nil }}
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
 		_, err := s.Code(ctx, session.MFAAsk{Profile: "p", Serial: serial, Attempt: 1})
 		errc <- err
 	}()
+	<-opened
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)

@@ -117,6 +117,11 @@ func (t *Terminal) ReadLine(prompt string) (string, error) {
 func (t *Terminal) exchange(prompt string, echo bool, op string) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	select {
+	case <-t.closing:
+		return "", fmt.Errorf("%s: %w", op, errClosed)
+	default:
+	}
 	if err := foreground(t.in); err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
