@@ -15,14 +15,14 @@ import (
 const (
 	ExitOK           = 0   // success
 	ExitFailure      = 1   // any error not listed below
-	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
+	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal (or awsmfa runs in a background job)
 	ExitConfig       = 3   // an AWS config or credentials file is unreadable, invalid, or an edit was refused
 	ExitNotFound     = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
 	ExitInput        = 6   // malformed input: an access key, secret or MFA code of the wrong shape
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
-	ExitInterrupted  = 130 // interrupted (Ctrl-C)
+	ExitInterrupted  = 130 // interrupted (Ctrl-C, also at a prompt)
 )
 
 // usageError marks a mistake in how the command was called.
