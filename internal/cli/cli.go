@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/tty"
@@ -78,6 +79,17 @@ func System(args []string) *Env {
 
 // Main runs the command line in env and returns the process exit code.
 func Main(ctx context.Context, env *Env) int {
+	// A prompt may still be under way in a goroutine the command stopped
+	// waiting for (Ctrl-C ends the wait at once): closing every terminal
+	// opened ends it and puts the terminal's modes back before the process
+	// exits.
+	var terms openTerminals
+	defer terms.closeAll()
+	if env.OpenTTY != nil {
+		e := *env
+		e.OpenTTY = terms.track(env.OpenTTY)
+		env = &e
+	}
 	root := newRootCmd(env)
 	root.SetArgs(env.Args)
 	err := root.ExecuteContext(ctx)
@@ -89,8 +101,13 @@ func Main(ctx context.Context, env *Env) int {
 		// The child already spoke for itself; pass its status through.
 		return exit.code
 	}
+	code := exitCode(err)
+	if code == ExitInterrupted {
+		// The user pressed Ctrl-C: what it cut short is no news.
+		err = errors.New("interrupted")
+	}
 	report(env.Stderr, err)
-	return exitCode(err)
+	return code
 }
 
 // report prints err as one "awsmfa: error:" line followed by any hints.
@@ -172,5 +189,38 @@ func wrapArgs(c *cobra.Command) {
 			return usageErrorf("%v", err)
 		}
 		return nil
+	}
+}
+
+// openTerminals remembers the terminals a command opened.
+type openTerminals struct {
+	mu     sync.Mutex
+	terms  []*tty.Terminal
+	closed bool // the command is over: no more prompts
+}
+
+func (o *openTerminals) track(open func() (*tty.Terminal, error)) func() (*tty.Terminal, error) {
+	return func() (*tty.Terminal, error) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.closed {
+			return nil, fmt.Errorf("opening terminal: %w: the command is over", tty.ErrNoTTY)
+		}
+		t, err := open()
+		if err == nil {
+			o.terms = append(o.terms, t)
+		}
+		return t, err
+	}
+}
+
+// closeAll closes every terminal again; Close waits for a prompt in progress
+// to end and restore the terminal. Errors are those of handles closed before.
+func (o *openTerminals) closeAll() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	for _, t := range o.terms {
+		_ = t.Close()
 	}
 }

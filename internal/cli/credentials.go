@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/agent"
 	"github.com/awsmfa/awsmfa/internal/mfa"
+	"github.com/awsmfa/awsmfa/internal/secretcmd"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/userdirs"
 	"github.com/awsmfa/awsmfa/internal/vault"
 	"github.com/spf13/pflag"
@@ -132,37 +133,8 @@ func (e *Env) agentEnviron() []string {
 }
 
 // scrubEnv removes every variable that carries AWS credentials, selects a
-// profile, or holds the vault passphrase.
-func scrubEnv(env []string) []string {
-	drop := func(kv string) bool {
-		k, _, _ := strings.Cut(kv, "=")
-		k = strings.ToUpper(k)
-		switch {
-		case strings.HasPrefix(k, "AWSMFA_PASSPHRASE"):
-			return true
-		case slices.Contains(awsCredentialVars, k):
-			return true
-		}
-		return false
-	}
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !drop(kv) {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// awsCredentialVars are the AWS variables that carry or select credentials.
-var awsCredentialVars = []string{
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_VAULT",
-	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
-	"AWSMFA_PROFILE",
-}
+// profile, or holds the vault passphrase (the one rule, secretcmd.ScrubEnv).
+func scrubEnv(env []string) []string { return secretcmd.ScrubEnv(env) }
 
 // vaultOpener opens the vault for a Broker with the requesting caller's
 // environment; the passphrase comes only through the Broker's askers.
@@ -214,12 +186,16 @@ func (a *cliAsker) MFACode(ctx context.Context, ask session.MFAAsk) (string, err
 
 func (a *cliAsker) Passphrase(ctx context.Context, creating bool) (string, error) {
 	var p vault.Prompter
-	if t, err := a.env.OpenTTY(); err == nil {
+	t, terr := a.env.OpenTTY()
+	if terr == nil {
 		defer t.Close()
 		p = t
 	}
 	pass, err := vault.ReadPassphrase(ctx, a.env.Getenv, p, creating)
 	if errors.Is(err, vault.ErrNoPassphrase) {
+		if errors.Is(terr, tty.ErrBackground) {
+			err = fmt.Errorf("%w (%w)", err, tty.ErrBackground)
+		}
 		return "", fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
 	}
 	return pass, err

@@ -17,14 +17,14 @@ import (
 const (
 	ExitOK           = 0   // success
 	ExitFailure      = 1   // any error not listed below
-	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal
+	ExitUsage        = 2   // bad flags or arguments, or a prompt is needed and there is no terminal (or awsmfa runs in a background job)
 	ExitConfig       = 3   // an AWS config or credentials file is unreadable or invalid, a file awsmfa uses is not a regular file, or an edit was refused
 	ExitNotFound     = 4   // the named profile or vault entry does not exist
 	ExitVaultLocked  = 5   // the vault could not be unlocked: wrong passphrase, or no passphrase source
 	ExitInput        = 6   // malformed input: an access key, secret, MFA code, account id, IAM name or MFA age of the wrong shape
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
-	ExitInterrupted  = 130 // interrupted (Ctrl-C)
+	ExitInterrupted  = 130 // interrupted (Ctrl-C, also at a prompt)
 )
 
 // usageError marks a mistake in how the command was called.
@@ -98,6 +98,10 @@ func exitCode(err error) int {
 	var usage *usageError
 	var parse *awsconfig.ParseError
 	var cfgErr *configError
+	// A Ctrl-C is 130 whatever it interrupted.
+	if errors.Is(err, context.Canceled) || errors.Is(err, tty.ErrInterrupted) {
+		return ExitInterrupted
+	}
 	switch session.KindOf(err) {
 	case session.KindMFARejected, session.KindMFASerial, session.KindDenied, session.KindDurationLimit,
 		session.KindExpired, session.KindClockSkew:
@@ -121,8 +125,6 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
 	case errors.As(err, &usage), errors.Is(err, tty.ErrNoTTY):
 		return ExitUsage
 	case errors.Is(err, vault.ErrMalformedKey), errors.Is(err, vault.ErrInvalidProfile), errors.Is(err, mfapolicy.ErrInvalidParam):

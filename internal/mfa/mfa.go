@@ -7,18 +7,18 @@
 package mfa
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/secretcmd"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 )
 
 // MaxTerminalAttempts is how many codes a terminal user may type for one
@@ -26,12 +26,11 @@ import (
 // message, and a user who got it wrong three times needs to look at the device.
 const MaxTerminalAttempts = 3
 
-// ProcessTimeout bounds an mfa_process run. The Go SDK kills a
-// credential_process after a minute; an mfa_process that waits for a user
-// (a push notification, a hardware key touch) must finish well before that.
-const ProcessTimeout = 30 * time.Second
+// ProcessTimeout bounds an mfa_process run (see secretcmd.DefaultTimeout).
+const ProcessTimeout = secretcmd.DefaultTimeout
 
-// maxProcessOutput bounds what is read from an mfa_process's stdout.
+// maxProcessOutput bounds what is read from an mfa_process's stdout: a line
+// longer than this is not a code.
 const maxProcessOutput = 4 << 10
 
 // ValidateCode reports whether code is exactly six ASCII digits, the only
@@ -100,10 +99,12 @@ type Source struct {
 	// OpenTTY opens the terminal for a prompt; nil means there is none.
 	OpenTTY func() (Terminal, error)
 	// Env is the environment of mfa_process. The caller removes secrets
-	// (AWSMFA_PASSPHRASE*, AWS keys) from it.
+	// from it with secretcmd.ScrubEnv.
 	Env []string
 	// Stderr receives mfa_process's standard error; nil discards it.
 	Stderr io.Writer
+	// ProcessTimeout bounds an mfa_process run; zero means ProcessTimeout.
+	ProcessTimeout time.Duration
 
 	mu        sync.Mutex
 	tokenUsed bool
@@ -113,8 +114,9 @@ type Source struct {
 //
 //  1. Token, on attempt 1 only and once;
 //  2. ask.Process, on attempt 1 only (a process cannot be asked again
-//     meaningfully), run without a shell (see SplitCommand) within
-//     ProcessTimeout; its stdout, trimmed, must be a valid code;
+//     meaningfully), run without a shell (see SplitCommand) by secretcmd
+//     within ProcessTimeout, in a process group killed whole afterwards; the
+//     first line it prints, trimmed, must be a valid code;
 //  3. a prompt on the terminal naming the profile and the device, for
 //     attempts 1 to MaxTerminalAttempts, preceded by ask.Reason.
 //
@@ -141,9 +143,17 @@ func (s *Source) Code(ctx context.Context, ask session.MFAAsk) (string, error) {
 		return "", &session.Error{Kind: session.KindNoCodeSource,
 			Msg: fmt.Sprintf("gave up after %d MFA codes", MaxTerminalAttempts), Err: session.ErrCannotAsk}
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	t, err := s.OpenTTY()
 	if err != nil {
 		e := noSource(attempt)
+		if errors.Is(err, tty.ErrBackground) {
+			// Another client in the foreground may still be asked.
+			e.Msg = "the MFA prompt needs the terminal, and this awsmfa runs in a background job"
+			e.Hint = "bring the job to the foreground with fg, or pass --mfa-token"
+		}
 		e.Err = fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
 		return "", e
 	}
@@ -218,65 +228,39 @@ func promptLoop(t Terminal, ask session.MFAAsk) (string, error) {
 		Msg: fmt.Sprintf("no valid MFA code after %d attempts", MaxTerminalAttempts)}
 }
 
-// runProcess runs an mfa_process and returns the code it printed.
+// runProcess runs an mfa_process and returns the code it printed: the first
+// line of its output is enough (see secretcmd).
 func (s *Source) runProcess(ctx context.Context, command string) (string, error) {
 	argv, err := SplitCommand(command)
 	if err != nil {
 		return "", &session.Error{Kind: session.KindConfig, Msg: "the profile's mfa_process is not a valid command line", Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, ProcessTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = s.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
-	var out limitedBuffer
-	cmd.Stdout = &out
-	cmd.Stderr = s.Stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", &session.Error{Kind: session.KindNoCodeSource,
-				Msg: fmt.Sprintf("mfa_process %s did not finish within %s", argv[0], ProcessTimeout), Err: err}
-		}
+	line, err := secretcmd.Run(ctx, secretcmd.Command{
+		Argv:      argv,
+		Env:       s.Env,
+		Stderr:    s.Stderr,
+		Timeout:   s.ProcessTimeout,
+		MaxOutput: maxProcessOutput,
+		Output:    secretcmd.FirstLine,
+	})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, secretcmd.ErrTimeout):
 		return "", &session.Error{Kind: session.KindNoCodeSource,
-			Msg: fmt.Sprintf("mfa_process %s failed: %v", argv[0], exitText(err)), Err: err}
+			Msg: fmt.Sprintf("mfa_process %s did not print a code in time: %v", argv[0], err), Err: err}
+	case errors.Is(err, secretcmd.ErrTooMuchOutput):
+		return "", &session.Error{Kind: session.KindBadCode,
+			Msg: fmt.Sprintf("mfa_process %s printed %d bytes without a line break; it must print one 6-digit code", argv[0], maxProcessOutput), Err: err}
+	default:
+		return "", &session.Error{Kind: session.KindNoCodeSource,
+			Msg: fmt.Sprintf("mfa_process %s failed: %v", argv[0], err), Err: err}
 	}
-	if out.overflow {
-		return "", &session.Error{Kind: session.KindBadCode, Msg: fmt.Sprintf("mfa_process %s printed too much; it must print one 6-digit code", argv[0])}
-	}
-	code := strings.TrimSpace(out.String())
+	code := strings.TrimSpace(line)
 	if err := ValidateCode(code); err != nil {
 		return "", &session.Error{Kind: session.KindBadCode,
 			Msg: fmt.Sprintf("mfa_process %s did not print a 6-digit code", argv[0]), Err: err}
 	}
 	return code, nil
-}
-
-// exitText describes a failed run without its output.
-func exitText(err error) string {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ProcessState.String()
-	}
-	return err.Error()
-}
-
-// limitedBuffer keeps the first maxProcessOutput bytes and notes overflow.
-type limitedBuffer struct {
-	bytes.Buffer
-	overflow bool
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	room := maxProcessOutput - b.Len()
-	if len(p) > room {
-		b.overflow = true
-		if room > 0 {
-			b.Buffer.Write(p[:room])
-		}
-		return len(p), nil
-	}
-	return b.Buffer.Write(p)
 }

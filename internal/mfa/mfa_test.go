@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/tty"
 )
 
 func TestValidateCode(t *testing.T) {
@@ -194,13 +197,15 @@ func TestPromptNamesProfileSerialAndReason(t *testing.T) {
 
 func TestPromptStopsWhenContextEnds(t *testing.T) {
 	tty := newFakeTerminal() // never answers
-	s := &Source{OpenTTY: tty.open}
+	opened := make(chan struct{})
+	s := &Source{OpenTTY: func() (Terminal, error) { close(opened); return tty, nil }}
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
 		_, err := s.Code(ctx, session.MFAAsk{Profile: "p", Serial: serial, Attempt: 1})
 		errc <- err
 	}()
+	<-opened
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
@@ -301,5 +306,105 @@ func TestTokenBeatsProcess(t *testing.T) {
 	}
 	if n := runs(t, count); n != 0 {
 		t.Fatalf("process ran %d times, want 0", n)
+	}
+}
+
+// stderrWatch returns a pipe to use as the process's standard error, which
+// everything it starts inherits, and a function that waits until all of them
+// are gone (the pipe reaches end of file), failing after a generous bound.
+func stderrWatch(t *testing.T) (*os.File, func()) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return w, func() {
+		t.Helper()
+		w.Close()
+		if err := r.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(r); err != nil {
+			t.Fatalf("a process started by mfa_process is still running: %v", err)
+		}
+	}
+}
+
+// Issue 7 item 2: output without end is neither kept nor waited for. A code
+// on the first line is enough (item 13), so `yes 123456` gives its code at
+// once; endless output without a line break is refused with memory bounded.
+func TestProcessOutputIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		body     string
+		want     string
+		wantKind session.Kind
+		wantMsg  string
+	}{
+		{name: "endless lines", body: `exec yes 123456`, want: "123456"},
+		{name: "endless line", body: `exec cat /dev/zero`, wantKind: session.KindBadCode, wantMsg: "without a line break"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, _ := script(t, tc.body)
+			stderr, waitGone := stderrWatch(t)
+			s := &Source{Env: []string{"PATH=/usr/bin:/bin"}, Stderr: stderr}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			code, err := s.Code(t.Context(), session.MFAAsk{Profile: "p", Serial: serial, Process: "'" + path + "'", Attempt: 1})
+			runtime.ReadMemStats(&after)
+			if tc.want != "" {
+				if err != nil || code != tc.want {
+					t.Fatalf("got %q, %v; want %q", code, err, tc.want)
+				}
+			} else if session.KindOf(err) != tc.wantKind || !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Fatalf("got %q, %v; want kind %q and %q", code, err, tc.wantKind, tc.wantMsg)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+				t.Errorf("reading the output allocated %d bytes", n)
+			}
+			waitGone()
+		})
+	}
+}
+
+// Issue 7 item 13: a helper that leaves a child holding stdout still counts
+// once it printed its code, and the child does not outlive the run.
+func TestProcessChildHoldingStdout(t *testing.T) {
+	path, _ := script(t, `sleep 1000 & echo 123456`)
+	stderr, waitGone := stderrWatch(t)
+	s := &Source{Env: []string{"PATH=/usr/bin:/bin"}, Stderr: stderr}
+	code, err := s.Code(t.Context(), session.MFAAsk{Profile: "p", Serial: serial, Process: "'" + path + "'", Attempt: 1})
+	if err != nil || code != "123456" {
+		t.Fatalf("got %q, %v", code, err)
+	}
+	waitGone()
+}
+
+// Issue 7 item 13: on timeout the whole process group is killed, not only
+// the direct child.
+func TestProcessTimeoutKillsEverything(t *testing.T) {
+	path, _ := script(t, `sleep 1000 & sleep 1000 & wait`)
+	stderr, waitGone := stderrWatch(t)
+	s := &Source{Env: []string{"PATH=/usr/bin:/bin"}, Stderr: stderr, ProcessTimeout: 50 * time.Millisecond}
+	_, err := s.Code(t.Context(), session.MFAAsk{Profile: "p", Serial: serial, Process: "'" + path + "'", Attempt: 1})
+	if session.KindOf(err) != session.KindNoCodeSource || !strings.Contains(err.Error(), "in time") {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	waitGone()
+}
+
+// Issue 7 item 25: a background job does not prompt; it tells the Broker it
+// cannot ask (another client may), and says why.
+func TestBackgroundJobDoesNotPrompt(t *testing.T) {
+	s := &Source{OpenTTY: func() (Terminal, error) {
+		return nil, fmt.Errorf("opening terminal: %w", tty.ErrBackground)
+	}}
+	_, err := s.Code(t.Context(), session.MFAAsk{Profile: "p", Serial: serial, Attempt: 1})
+	if session.KindOf(err) != session.KindNoCodeSource || !errors.Is(err, session.ErrCannotAsk) {
+		t.Fatalf("got %v (kind %q), want a KindNoCodeSource that cannot ask", err, session.KindOf(err))
+	}
+	if !strings.Contains(err.Error(), "background") {
+		t.Fatalf("error %q does not say the job is in the background", err)
 	}
 }

@@ -89,11 +89,11 @@ type Broker struct {
 	mu       sync.Mutex
 	flights  map[string]*flight
 	cache    map[string]*entry
-	serials  map[string]string               // discovered devices by session key
-	vaults   map[string]vault.Store          // open vaults by vaultKey
-	usedCode map[string]map[string]time.Time // serial → code → forget after
-	keys     map[string]keyState             // by vaultKey + "\x00" + profile
-	vaultOps uint64                          // numbers vault operations
+	serials  map[string]string              // discovered devices by session key
+	vaults   map[string]vault.Store         // open vaults by vaultKey
+	usedCode map[string]map[string]sentCode // serial → code → what came of it
+	keys     map[string]keyState            // by vaultKey + "\x00" + profile
+	vaultOps uint64                         // numbers vault operations
 }
 
 // entry is one cached credential set.
@@ -129,7 +129,7 @@ func NewBroker(o Options) *Broker {
 		cache:    map[string]*entry{},
 		serials:  map[string]string{},
 		vaults:   map[string]vault.Store{},
-		usedCode: map[string]map[string]time.Time{},
+		usedCode: map[string]map[string]sentCode{},
 		keys:     map[string]keyState{},
 	}
 }

@@ -883,6 +883,30 @@ func TestUsedCodeIsNotSentAgain(t *testing.T) {
 	}
 }
 
+// Issue 7 item 25: re-typing a code AWS rejected says AWS rejected it, not
+// that it was used; it is not sent again either.
+func TestRejectedCodeTypedAgain(t *testing.T) {
+	w := newWorld(t, false)
+	c, err := w.emu.Code(w.dev["alice"].Serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := fmt.Sprintf("%06d", (atoi(c)+500000)%1000000)
+	a := newAsker(w, wrong, wrong, "")
+	if _, err := w.broker.Credentials(t.Context(), w.req("alice"), a); err != nil {
+		t.Fatal(err)
+	}
+	if a.count() != 3 {
+		t.Fatalf("asks %+v, want 3", a.asks)
+	}
+	if r := a.asks[2].Reason; !strings.Contains(r, "rejected") || strings.Contains(r, "used") {
+		t.Errorf("re-ask after the same rejected code says %q, want that AWS rejected it", r)
+	}
+	if n := w.calls("GetSessionToken"); n != 2 {
+		t.Errorf("%d GetSessionToken calls, want 2 (the rejected code is refused locally)", n)
+	}
+}
+
 func TestMinRemaining(t *testing.T) {
 	w := newWorld(t, true)
 	a := newAsker(w)

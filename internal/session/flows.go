@@ -234,6 +234,7 @@ func (b *Broker) assume(ctx context.Context, p *plan, i int, dur time.Duration, 
 // Askers decide how often they can ask.
 func (b *Broker) withCode(ctx context.Context, f *flight, p *plan, serial, reason string, call func(code string) error) error {
 	var last error
+	call = b.noteRejection(serial, call)
 	for attempt := 1; attempt <= maxCodeAttempts; attempt++ {
 		code, err := poolAsker{f}.MFACode(ctx, MFAAsk{Profile: p.name(), Serial: serial, Process: p.process, Attempt: attempt, Reason: reason})
 		if err != nil {
@@ -253,10 +254,8 @@ func (b *Broker) withCode(ctx context.Context, f *flight, p *plan, serial, reaso
 			reason = "An MFA code is exactly 6 digits."
 			continue
 		}
-		if !b.useCode(serial, code) {
-			last = &Error{Kind: KindMFARejected, Msg: fmt.Sprintf("that MFA code for %s was already used; AWS accepts each code once", serial),
-				Hint: "wait for the next code"}
-			reason = "That code was already used; wait for the next one."
+		if again, refusal := b.useCode(serial, code); again != nil {
+			last, reason = again, refusal
 			continue
 		}
 		err = call(code)
@@ -288,26 +287,58 @@ func validCode(code string) bool {
 	return true
 }
 
-// useCode records code as sent for serial; false when it was sent already.
-func (b *Broker) useCode(serial, code string) bool {
+// sentCode is what is known of a code sent for a device.
+type sentCode struct {
+	forget   time.Time // when to stop remembering it
+	rejected bool      // AWS refused it; otherwise it was used, or may have been
+}
+
+// useCode records code as sent for serial. For a code sent before, it
+// returns the error and the reason to give when asking again, which say what
+// came of it: AWS rejected it, or it was used (AWS accepts a code once).
+func (b *Broker) useCode(serial, code string) (again error, reason string) {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.usedCode[serial]
 	if m == nil {
-		m = map[string]time.Time{}
+		m = map[string]sentCode{}
 		b.usedCode[serial] = m
 	}
-	for c, until := range m {
-		if now.After(until) {
+	for c, s := range m {
+		if now.After(s.forget) {
 			delete(m, c)
 		}
 	}
-	if _, used := m[code]; used {
-		return false
+	if s, sent := m[code]; sent {
+		if s.rejected {
+			return &Error{Kind: KindMFARejected, Msg: fmt.Sprintf("AWS already rejected that MFA code for %s", serial),
+					Hint: "type the code the device shows now"},
+				"AWS rejected that code; type the code the device shows now."
+		}
+		return &Error{Kind: KindMFARejected, Msg: fmt.Sprintf("that MFA code for %s was already used; AWS accepts each code once", serial),
+				Hint: "wait for the next code"},
+			"That code was already used; wait for the next one."
 	}
-	m[code] = now.Add(codeMemory)
-	return true
+	m[code] = sentCode{forget: now.Add(codeMemory)}
+	return nil, ""
+}
+
+// noteRejection wraps call so that a code AWS rejects is remembered as
+// rejected rather than used.
+func (b *Broker) noteRejection(serial string, call func(code string) error) func(code string) error {
+	return func(code string) error {
+		err := call(code)
+		if isKind(err, KindMFARejected) {
+			b.mu.Lock()
+			if s, ok := b.usedCode[serial][code]; ok {
+				s.rejected = true
+				b.usedCode[serial][code] = s
+			}
+			b.mu.Unlock()
+		}
+		return err
+	}
 }
 
 // vaultKey names an open vault: the backend and what locates its data.

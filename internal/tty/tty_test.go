@@ -57,7 +57,7 @@ func pipeTerminal(t *testing.T, input string) (*Terminal, *os.File) {
 		t.Fatal(err)
 	}
 	inW.Close()
-	term := &Terminal{in: inR, out: outW}
+	term := newTerminal(inR, outW)
 	t.Cleanup(func() {
 		term.Close()
 		outR.Close()

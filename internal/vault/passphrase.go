@@ -1,14 +1,15 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
+	"time"
+
+	"github.com/awsmfa/awsmfa/internal/secretcmd"
 )
 
 // Passphrase sources, consulted in this order; the first one that is set is
@@ -18,9 +19,11 @@ import (
 //  1. AWSMFA_PASSPHRASE_FILE: the file's content, without one trailing
 //     newline ("\n" or "\r\n").
 //  2. AWSMFA_PASSPHRASE_COMMAND: a command run without a shell (see
-//     splitCommand); its standard output without one trailing newline. Its
-//     environment is awsmfa's minus every AWSMFA_PASSPHRASE* variable; its
-//     standard error is awsmfa's.
+//     splitCommand); its standard output without one trailing newline. It is
+//     run by secretcmd: its environment is awsmfa's scrubbed by
+//     secretcmd.ScrubEnv (no AWSMFA_PASSPHRASE*, no AWS credentials), its
+//     standard error is awsmfa's, it must finish within
+//     PassphraseCommandTimeout, and its process group is killed afterwards.
 //  3. AWSMFA_PASSPHRASE: the value itself. The least safe source: the
 //     environment is visible to the user's other processes on some systems and
 //     inherited by every child. awsmfa's callers that start children (exec)
@@ -32,6 +35,11 @@ const (
 	envPassphraseCommand = "AWSMFA_PASSPHRASE_COMMAND"
 	envPassphrase        = "AWSMFA_PASSPHRASE"
 )
+
+// PassphraseCommandTimeout bounds an AWSMFA_PASSPHRASE_COMMAND run: a hung
+// command must not keep the agent's vault, and every client waiting for it,
+// locked (see secretcmd.DefaultTimeout).
+const PassphraseCommandTimeout = secretcmd.DefaultTimeout
 
 // maxPassphraseOutput bounds what is read from a passphrase file or command.
 const maxPassphraseOutput = 64 << 10
@@ -51,7 +59,7 @@ func obtainPassphrase(ctx context.Context, getenv func(string) string, p Prompte
 		pass = trimNewline(string(b))
 	case getenv(envPassphraseCommand) != "":
 		source = "the passphrase from " + envPassphraseCommand
-		out, err := runPassphraseCommand(ctx, getenv(envPassphraseCommand))
+		out, err := runPassphraseCommand(ctx, getenv(envPassphraseCommand), PassphraseCommandTimeout)
 		if err != nil {
 			return "", source, err
 		}
@@ -127,60 +135,26 @@ func trimNewline(s string) string {
 	return strings.TrimSuffix(s, "\n")
 }
 
-// runPassphraseCommand runs the AWSMFA_PASSPHRASE_COMMAND line and returns its
-// standard output. Errors never quote the command line or its output: either
-// may hold the secret.
-func runPassphraseCommand(ctx context.Context, line string) (string, error) {
+// runPassphraseCommand runs the AWSMFA_PASSPHRASE_COMMAND line through
+// secretcmd, within timeout, and returns its whole standard output. Errors
+// never quote the command line or its output: either may hold the secret.
+func runPassphraseCommand(ctx context.Context, line string, timeout time.Duration) (string, error) {
 	argv, err := splitCommand(line)
 	if err != nil {
 		return "", fmt.Errorf("parsing %s: %w", envPassphraseCommand, err)
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = scrubbedEnviron(os.Environ())
-	cmd.Stdin = nil
-	cmd.Stderr = os.Stderr
-	var out capped
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
+	out, err := secretcmd.Run(ctx, secretcmd.Command{
+		Argv:      argv,
+		Env:       secretcmd.ScrubEnv(os.Environ()),
+		Stderr:    os.Stderr,
+		Timeout:   timeout,
+		MaxOutput: maxPassphraseOutput,
+		Output:    secretcmd.WholeOutput,
+	})
+	if err != nil {
 		return "", fmt.Errorf("running %s: %w", envPassphraseCommand, err)
 	}
-	if out.overflow {
-		return "", fmt.Errorf("running %s: output longer than %d bytes", envPassphraseCommand, maxPassphraseOutput)
-	}
-	return out.buf.String(), nil
-}
-
-// capped keeps the first maxPassphraseOutput bytes written to it and notes
-// whether more came.
-type capped struct {
-	buf      bytes.Buffer
-	overflow bool
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	room := maxPassphraseOutput - c.buf.Len()
-	if len(p) > room {
-		c.overflow = true
-		c.buf.Write(p[:room])
-		return len(p), nil
-	}
-	c.buf.Write(p)
-	return len(p), nil
-}
-
-// scrubbedEnviron drops every AWSMFA_PASSPHRASE* variable (compared
-// case-insensitively, as windows does), so a passphrase given to awsmfa is
-// never handed on to the passphrase command.
-func scrubbedEnviron(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(strings.ToUpper(name), envPassphrase) {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
+	return out, nil
 }
 
 // splitCommand splits a command line into words, without a shell. Words are
