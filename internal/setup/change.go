@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
-	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -110,7 +110,7 @@ type Record struct {
 	Serial   string   `json:"serial,omitempty"`
 	RoleARN  string   `json:"role_arn,omitempty"`
 	// Complete is set once the lock was proven.
-	Complete bool `json:"complete,omitempty"`
+	Complete bool     `json:"complete,omitempty"`
 	Changes  []Change `json:"changes"`
 }
 
@@ -219,9 +219,9 @@ func (r *runner) undo(ctx context.Context, c Change, deleteDevice bool) error {
 		var err error
 		if c.HadOld {
 			err = r.withIAM(ctx, func(api IAM) error {
-			_, err := api.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(c.User), PolicyName: aws.String(c.PolicyName), PolicyDocument: aws.String(c.Old)})
-			return err
-		})
+				_, err := api.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(c.User), PolicyName: aws.String(c.PolicyName), PolicyDocument: aws.String(c.Old)})
+				return err
+			})
 			return call(step, "iam:PutUserPolicy", err)
 		}
 		err = r.withIAM(ctx, func(api IAM) error {

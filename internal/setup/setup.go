@@ -117,7 +117,7 @@ type Env struct {
 	// CredentialProcess is the wired credential_process line.
 	CredentialProcess string
 	// Region is the region written when the key profile has none.
-	Region string
+	Region  string
 	YubiKey YubiKey
 	Now     func() time.Time
 	// Sleep waits d or until ctx ends (IAM's eventual consistency, the next
