@@ -258,9 +258,31 @@ func (r *runner) proveRole(ctx context.Context, c Change) error {
 	return fmt.Errorf("role %s cannot be assumed with MFA, so the user's permissions stay: %w", c.Role, call("proving the role", "sts:AssumeRole", last))
 }
 
-// proveLock makes the live calls: the key alone is denied S3 ListBuckets;
-// with the MFA session (and, for the role strategy, the role) it is allowed.
+// proveLock makes the live calls: the key alone is denied S3 ListBuckets,
+// which it was allowed before setup; with one MFA code (the role, or the MFA
+// session itself, which keeps e.g. group permissions) it is allowed.
 func (r *runner) proveLock(ctx context.Context, c Change) error {
+	s, err := r.session(ctx, c.Serial)
+	if err != nil {
+		return err
+	}
+	withMFA := []aws.Credentials{s}
+	names := []string{"the MFA session"}
+	if c.RoleARN != "" {
+		out, err := r.env.AWS.STS(s, false).AssumeRole(ctx, &sts.AssumeRoleInput{
+			RoleArn: aws.String(c.RoleARN), RoleSessionName: aws.String("awsmfa-setup"), DurationSeconds: aws.Int32(900),
+		})
+		if err != nil {
+			return fmt.Errorf("proving the lock: %w: %w", ErrNotLocked, call("assuming role "+c.Role+" with MFA", "sts:AssumeRole", err))
+		}
+		withMFA = append([]aws.Credentials{roleCreds(out)}, withMFA...)
+		names = append([]string{"role " + c.Role + " with one MFA code"}, names...)
+		r.out("proven: role %s can be assumed with one MFA code", c.Role)
+	}
+	if !r.keyCouldList {
+		r.out("note: the key could not list S3 buckets before setup either, so that probe proves nothing here")
+		return nil
+	}
 	var keyDenied bool
 	for i := range 6 {
 		err := r.env.AWS.ListBuckets(ctx, r.env.Key)
@@ -278,26 +300,15 @@ func (r *runner) proveLock(ctx context.Context, c Change) error {
 	if !keyDenied {
 		return fmt.Errorf("proving the lock: the key alone is still allowed S3 ListBuckets (through a group or another policy?): %w", ErrNotLocked)
 	}
-	r.out("proven: the key alone is denied S3 ListBuckets")
-	s, err := r.session(ctx, c.Serial)
-	if err != nil {
-		return err
-	}
-	creds, who := s, "the MFA session"
-	if c.RoleARN != "" {
-		out, err := r.env.AWS.STS(s, false).AssumeRole(ctx, &sts.AssumeRoleInput{
-			RoleArn: aws.String(c.RoleARN), RoleSessionName: aws.String("awsmfa-setup"), DurationSeconds: aws.Int32(900),
-		})
-		if err != nil {
-			return fmt.Errorf("proving the lock: %w: %w", ErrNotLocked, call("assuming role "+c.Role+" with MFA", "sts:AssumeRole", err))
+	r.out("proven: the key alone is denied S3 ListBuckets, which it was allowed before")
+	var last error
+	for i, creds := range withMFA {
+		if last = r.env.AWS.ListBuckets(ctx, creds); last == nil {
+			r.out("proven: %s is allowed S3 ListBuckets", names[i])
+			return nil
 		}
-		creds, who = roleCreds(out), "role "+c.Role+" with one MFA code"
 	}
-	if err := r.env.AWS.ListBuckets(ctx, creds); err != nil {
-		return fmt.Errorf("proving the lock: %s is denied S3 ListBuckets: %w (%v)", who, ErrNotLocked, err)
-	}
-	r.out("proven: %s is allowed S3 ListBuckets", who)
-	return nil
+	return fmt.Errorf("proving the lock: with MFA S3 ListBuckets is denied: %w (%v)", ErrNotLocked, last)
 }
 
 func roleCreds(out *sts.AssumeRoleOutput) aws.Credentials { return credsOf(out.Credentials) }

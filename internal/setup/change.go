@@ -182,7 +182,12 @@ func (r *runner) undo(ctx context.Context, c Change, deleteDevice bool) error {
 		if c.HadOld {
 			return awsconfig.SetProfileKey(ctx, paths, c.Profile, c.Key, c.Old)
 		}
-		return awsconfig.RemoveCredentials(ctx, paths, c.Profile, c.Key)
+		if err := awsconfig.RemoveCredentials(ctx, paths, c.Profile, c.Key); err != nil {
+			return err
+		}
+		// The profile itself stays, even with no key left: its key is in
+		// the vault, found through the section.
+		return awsconfig.AddProfile(ctx, paths, c.Profile)
 	case KindCreateRole:
 		err := r.withIAM(ctx, func(api IAM) error {
 			_, err := api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(c.Role)})

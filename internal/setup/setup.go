@@ -137,6 +137,8 @@ type runner struct {
 	escalated bool
 	// serial and roleARN are the device and role of this setup
 	serial, roleARN string
+	// keyCouldList: the key alone was allowed S3 ListBuckets before setup
+	keyCouldList bool
 }
 
 func (r *runner) say(format string, args ...any) {
@@ -328,6 +330,8 @@ func (r *runner) read(ctx context.Context) (*state, error) {
 			}
 		}
 	}
+	// The probe of the lock: what the key alone may do before.
+	r.keyCouldList = r.env.AWS.ListBuckets(ctx, r.env.Key) == nil
 	cfg, err := awsconfig.Load(r.env.Paths)
 	if err != nil {
 		return nil, fmt.Errorf("reading the AWS config: %w", err)
