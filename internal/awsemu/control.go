@@ -84,13 +84,24 @@ func (s *Server) CreateMFADevice(userName, name string) (MFADevice, error) {
 
 // Code returns the device's TOTP code at the emulator's clock.
 func (s *Server) Code(serial string) (string, error) {
+	return s.CodeAhead(serial, 0)
+}
+
+// CodeAhead returns the code that device serial shows steps 30-second windows
+// from now (0 is the current code), as an authenticator app would show it
+// after waiting; it lets a script enable a device with two consecutive codes
+// without waiting for the second.
+func (s *Server) CodeAhead(serial string, steps int) (string, error) {
+	if steps < 0 || steps > 10 {
+		return "", fmt.Errorf("computing code for %q: %d steps ahead is outside 0 to 10", serial, steps)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.st.MFA[serial]
 	if d == nil {
 		return "", fmt.Errorf("computing code for %q: %w", serial, ErrNotFound)
 	}
-	return totp.Code(d.Seed, s.clock.Now()), nil
+	return totp.CodeAt(d.Seed, totp.Step(s.clock.Now())+int64(steps)), nil
 }
 
 // CreateRole creates a role with the given trust policy. maxSession 0 means
@@ -403,7 +414,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"serial": d.Serial, "seed": totp.EncodeSeed(d.Seed)})
 	case route == "code" && !post:
-		code, err := s.Code(str("serial"))
+		code, err := s.CodeAhead(str("serial"), num("ahead"))
 		if err != nil {
 			fail(err)
 			return

@@ -153,6 +153,7 @@ with an MFA code, for short-lived STS credentials.`,
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
+	addCompletions(root, env)
 	return root
 }
 

@@ -49,8 +49,9 @@ var requestEnv = []string{
 }
 
 // credentials obtains credentials for profile from the agent, or in this
-// process with --no-agent.
-func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (session.Result, error) {
+// process with --no-agent. A mistyped profile gets a did-you-mean hint.
+func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (_ session.Result, err error) {
+	defer func() { err = e.didYouMean(err, profile) }()
 	home, err := e.home()
 	if err != nil {
 		return session.Result{}, err
