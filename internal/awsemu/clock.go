@@ -45,3 +45,13 @@ func (c *Clock) Set(t time.Time) {
 	defer c.mu.Unlock()
 	c.offset = t.Sub(c.now())
 }
+
+// Freeze stops the clock at its current reading: TOTP steps no longer move
+// until Advance, so that a test can compute the codes a person would type
+// before the program that reads them runs.
+func (c *Clock) Freeze() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.now().Add(c.offset)
+	c.now, c.offset = func() time.Time { return t }, 0
+}

@@ -402,6 +402,9 @@ func (s *Server) createVirtualMFALocked(name, path string) (*mfaDevice, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.nextSeed != nil {
+		seed, s.nextSeed = s.nextSeed, nil
+	}
 	d := &mfaDevice{Serial: "arn:aws:iam::" + s.st.Account + ":mfa" + path + name, Seed: seed, Created: s.clock.Now()}
 	s.st.MFA[d.Serial] = d
 	return d, nil

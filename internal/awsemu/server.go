@@ -154,15 +154,18 @@ type faultRule struct {
 
 // Server is a running emulator. All methods are safe for concurrent use.
 type Server struct {
-	opts   Options
-	clock  *Clock
-	ln     net.Listener
-	http   *http.Server
-	url    string
-	token  string
-	ctx    context.Context
-	cancel context.CancelFunc
-	served chan struct{}
+	opts  Options
+	clock *Clock
+	// nextSeed, when set, is the seed of the next virtual MFA device
+	// created (see SetNextSeed).
+	nextSeed []byte
+	ln       net.Listener
+	http     *http.Server
+	url      string
+	token    string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	served   chan struct{}
 	// awsPolicies are the AWS managed policies, keyed by ARN; read-only.
 	awsPolicies map[string]*managedPolicy
 
@@ -287,6 +290,15 @@ func (s *Server) AccountID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.st.Account
+}
+
+// SetNextSeed makes seed the TOTP seed of the next virtual MFA device
+// created, by CreateVirtualMFADevice or CreateMFADevice, so that a test knows
+// the codes of a device a program under test enrolls.
+func (s *Server) SetNextSeed(seed []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextSeed = append([]byte(nil), seed...)
 }
 
 // Clock is the emulator's clock; advancing it ages sessions and MFA codes.

@@ -9,6 +9,7 @@ import (
 	"github.com/awsmfa/awsmfa/internal/fsutil"
 	"github.com/awsmfa/awsmfa/internal/mfapolicy"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/setup"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/awsmfa/awsmfa/internal/vault"
 )
@@ -24,6 +25,7 @@ const (
 	ExitInput        = 6   // malformed input: an access key, secret, MFA code, account id, IAM name or MFA age of the wrong shape
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
+	ExitNotLocked    = 9   // setup: the proof of the lock failed (the key alone is still allowed, or MFA is not)
 	ExitInterrupted  = 130 // interrupted (Ctrl-C, also at a prompt)
 )
 
@@ -122,6 +124,9 @@ func exitCode(err error) int {
 	if errors.Is(err, awsconfig.ErrKeyChanged) || errors.Is(err, awsconfig.ErrCannotWire) || errors.Is(err, awsconfig.ErrWiringChanged) {
 		return ExitConfig // an edit refused
 	}
+	if c, ok := setupExitCode(err); ok {
+		return c
+	}
 	switch {
 	case err == nil:
 		return ExitOK
@@ -141,4 +146,21 @@ func exitCode(err error) int {
 	default:
 		return ExitFailure
 	}
+}
+
+// setupExitCode maps setup's errors (a block of its own, so that other
+// branches' edits to exitCode do not collide with it).
+func setupExitCode(err error) (int, bool) {
+	var perm *setup.PermissionError
+	switch {
+	case errors.Is(err, setup.ErrNotLocked):
+		return ExitNotLocked, true
+	case errors.As(err, &perm):
+		return ExitAWSRefused, true
+	case errors.Is(err, setup.ErrInput), errors.Is(err, setup.ErrRefused):
+		return ExitInput, true
+	case errors.Is(err, setup.ErrNeedsConfirmation), errors.Is(err, setup.ErrNeedsTerminal):
+		return ExitUsage, true
+	}
+	return 0, false
 }

@@ -19,6 +19,16 @@
 //	    Print the device's current code (and set $VAR to it when given).
 //	awsemu advance DURATION
 //	    Move the emulator's clock, e.g. 31s or -5m.
+//	awsemu freeze
+//	    Stop the emulator's clock (advance still moves it), so that codes
+//	    computed now stay the current ones.
+//	awsemu next-seed
+//	    Choose the TOTP seed of the next virtual MFA device created (by the
+//	    program under test) and set AWSEMU_NEXT_SEED to it (base32).
+//	awsemu totp SEED VAR [OFFSET]
+//	    Set $VAR to the code of SEED (base32) at the emulator's clock plus
+//	    OFFSET (a duration such as 30s or -30s): the codes a person would
+//	    read from an authenticator app.
 //	awsemu role NAME TRUSTFILE [MAX]
 //	    Create role NAME with the trust policy in TRUSTFILE ($VAR references
 //	    expanded; policy variables such as ${aws:username} kept) and maximum
@@ -142,7 +152,7 @@ func (reg *registry) command(ts *testscript.TestScript, neg bool, args []string)
 		run, ok := map[string]func(*testscript.TestScript, *awsemu.Server, []string) error{
 			"user": cmdUser, "mfa": cmdMFA, "code": cmdCode, "advance": cmdAdvance, "role": cmdRole,
 			"policy": cmdPolicy, "fault": cmdFault, "query": cmdQuery, "group": cmdGroup, "managed": cmdManaged,
-			"attach": cmdAttach, "log": cmdLog,
+			"attach": cmdAttach, "log": cmdLog, "freeze": cmdFreeze, "next-seed": cmdNextSeed, "totp": cmdTOTP,
 		}[sub]
 		if !ok {
 			ts.Fatalf("awsemu: unknown subcommand %q", sub)
@@ -265,6 +275,45 @@ func cmdAdvance(ts *testscript.TestScript, s *awsemu.Server, args []string) erro
 		return fmt.Errorf("parsing duration: %w", err)
 	}
 	s.Clock().Advance(d)
+	return nil
+}
+
+func cmdFreeze(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: awsemu freeze")
+	}
+	s.Clock().Freeze()
+	return nil
+}
+
+func cmdNextSeed(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: awsemu next-seed")
+	}
+	seed, err := totp.NewSeed()
+	if err != nil {
+		return err
+	}
+	s.SetNextSeed(seed)
+	ts.Setenv("AWSEMU_NEXT_SEED", totp.EncodeSeed(seed))
+	return nil
+}
+
+func cmdTOTP(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 2 && len(args) != 3 {
+		return errors.New("usage: awsemu totp SEED VAR [OFFSET]")
+	}
+	seed, err := totp.DecodeSeed(args[0])
+	if err != nil {
+		return err
+	}
+	var off time.Duration
+	if len(args) == 3 {
+		if off, err = time.ParseDuration(args[2]); err != nil {
+			return fmt.Errorf("parsing offset: %w", err)
+		}
+	}
+	ts.Setenv(args[1], totp.Code(seed, s.Clock().Now().Add(off)))
 	return nil
 }
 
