@@ -4,8 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,11 +184,11 @@ func TestPermissions(t *testing.T) {
 
 func TestSessionCaches(t *testing.T) {
 	o := home(t, map[string]string{
-		".aws/cli/cache/live.json":    `{"Credentials":{"AccessKeyId":"ASIAX","SecretAccessKey":"cache-secret-value","SessionToken":"t","Expiration":"2030-01-02T05:00:00Z"}}`,
-		".aws/cli/cache/expired.json": `{"Credentials":{"AccessKeyId":"ASIAX","SecretAccessKey":"s","SessionToken":"t","Expiration":"2029-01-02T05:00:00Z"}}`,
-		".aws/sso/cache/tok.json":     `{"accessToken":"a","expiresAt":"2029-01-01T00:00:00Z","refreshToken":"refresh-secret-value","clientSecret":"c"}`,
-		".aws/sso/cache/client.json":  `{"clientId":"x","region":"us-east-1"}`,
-		".aws/login/cache/s.json":     `{"accessToken":{"accessKeyId":"ASIAX","secretAccessKey":"s","sessionToken":"t","expiresAt":"2030-01-02T03:19:05Z"},"refreshToken":"r","dpopKey":"k"}`,
+		".aws/cli/cache/live.json":            `{"Credentials":{"AccessKeyId":"ASIAX","SecretAccessKey":"cache-secret-value","SessionToken":"t","Expiration":"2030-01-02T05:00:00Z"}}`,
+		".aws/cli/cache/expired.json":         `{"Credentials":{"AccessKeyId":"ASIAX","SecretAccessKey":"s","SessionToken":"t","Expiration":"2029-01-02T05:00:00Z"}}`,
+		".aws/sso/cache/tok.json":             `{"accessToken":"a","expiresAt":"2029-01-01T00:00:00Z","refreshToken":"refresh-secret-value","clientSecret":"c"}`,
+		".aws/sso/cache/client.json":          `{"clientId":"x","region":"us-east-1"}`,
+		".aws/login/cache/s.json":             `{"accessToken":{"accessKeyId":"ASIAX","secretAccessKey":"s","sessionToken":"t","expiresAt":"2030-01-02T03:19:05Z"},"refreshToken":"r","dpopKey":"k"}`,
 		".awsume/cache/aws-credentials-AKIAX": `{"AccessKeyId":"ASIAX","SecretAccessKey":"s","SessionToken":"t","Expiration":"2030-01-02 10:00:00"}`,
 		".granted/secure-storage-aws-sso":     "eyJhbGciOiJQQkVTMi1IUzI1NitBMTI4S1ciLCJlbmMiOiJBMjU2R0NNIn0.not-json",
 		".granted/config":                     "DefaultBrowser = \"STDOUT\"\n",
@@ -228,9 +228,9 @@ func TestSessionCaches(t *testing.T) {
 
 func TestShellFiles(t *testing.T) {
 	o := home(t, map[string]string{
-		".bashrc": "alias ll='ls -l'\nexport AWS_ACCESS_KEY_ID=" + testKeyID + "\nexport AWS_SECRET_ACCESS_KEY=" + testSecret + "\n",
-		".zshrc":  "export AWS_ACCESS_KEY_ID=" + testKeyID + "\n# sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709 is no secret\n",
-		".envrc":  "export AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=" + testSecret + "\n",
+		".bashrc":                  "alias ll='ls -l'\nexport AWS_ACCESS_KEY_ID=" + testKeyID + "\nexport AWS_SECRET_ACCESS_KEY=" + testSecret + "\n",
+		".zshrc":                   "export AWS_ACCESS_KEY_ID=" + testKeyID + "\n# sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709 is no secret\n",
+		".envrc":                   "export AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=" + testSecret + "\n",
 		".config/fish/config.fish": "set -x AWS_SECRET_ACCESS_KEY " + testSecret + "\n\n\n\n\nset -x AWS_ACCESS_KEY_ID " + testKeyID + "\n",
 		".profile":                 "set -x AWS_SECRET_ACCESS_KEY " + testSecret + "\n\n\nset -x AWS_ACCESS_KEY_ID " + testKeyID + "\n",
 	}, nil)
