@@ -119,3 +119,12 @@ func shellWord(s string) string {
 	}
 	return prefix + "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// maskKey shortens an access key id to its kind and last four characters,
+// as awsmfa shows key ids everywhere (AKIA…WXYZ).
+func maskKey(id string) string {
+	if len(id) < 12 {
+		return id
+	}
+	return id[:4] + "…" + id[len(id)-4:]
+}

@@ -276,11 +276,11 @@ func shellFiles(o Options) []Finding {
 					where = fmt.Sprintf("lines %d and %d", min(i, j)+1, max(i, j)+1)
 				}
 				f := Finding{ID: IDShellKey, Severity: Critical, Resource: fmt.Sprintf("%s:%d", shown, i+1),
-					Message: fmt.Sprintf("%s holds access key %s and its secret (%s): every shell, and whoever reads the file, has the key", shown, id, where),
+					Message: fmt.Sprintf("%s holds access key %s and its secret (%s): every shell, and whoever reads the file, has the key", shown, maskKey(id), where),
 					Fix:     fmt.Sprintf("awsmfa add PROFILE, then delete %s of %s", where, shown)}
 				if strings.HasPrefix(id, "ASIA") {
 					f.Severity = Warning
-					f.Message = fmt.Sprintf("%s holds session key %s and its secret (%s)", shown, id, where)
+					f.Message = fmt.Sprintf("%s holds session key %s and its secret (%s)", shown, maskKey(id), where)
 					f.Fix = fmt.Sprintf("delete %s of %s", where, shown)
 				}
 				out = append(out, f)

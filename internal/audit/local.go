@@ -137,7 +137,7 @@ func keyIDOrUnknown(id string) string {
 	if id == "" {
 		return "no key id"
 	}
-	return id
+	return maskKey(id)
 }
 
 // sectionExpiry reads a session section's expiry from the first expiry key

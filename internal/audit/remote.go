@@ -130,6 +130,7 @@ type roleProfile struct {
 	name     string
 	arn      string
 	duration int
+	serial   string // the mfa_serial along its chain
 }
 
 // rolesOf lists the role profiles whose source chain ends at key.
@@ -145,7 +146,7 @@ func rolesOf(cfg *awsconfig.Config, key string, vault []string) []roleProfile {
 		if err != nil || len(chain) < 2 || chain[len(chain)-1].Name != key {
 			continue
 		}
-		out = append(out, roleProfile{name: n, arn: p.RoleARN, duration: p.DurationSeconds})
+		out = append(out, roleProfile{name: n, arn: p.RoleARN, duration: p.DurationSeconds, serial: awsconfig.ChainMFASerial(chain)})
 	}
 	return out
 }
@@ -161,13 +162,16 @@ func auditKey(ctx context.Context, a AWS, o IAMOptions, profile string, vaultIDs
 	}
 	roles := rolesOf(o.Config, profile, vaultNames)
 	k := &keyAudit{a: a, o: o, profile: profile, key: key, roles: roles, vaultIDs: vaultIDs}
+	if p, err := o.Config.Profile(profile); err == nil {
+		k.serial = p.MFASerial
+	}
 
 	id, err := key.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		if fatal(err) {
 			return nil, err
 		}
-		return []Finding{{ID: IDKeyIdentity, Severity: Warning, Profile: profile, Resource: key.KeyID,
+		return []Finding{{ID: IDKeyIdentity, Severity: Warning, Profile: profile, Resource: maskKey(key.KeyID),
 			Message: fmt.Sprintf("AWS does not accept the key of profile %s (%s): deleted, deactivated or mistyped?", profile, apiCode(err)),
 			Fix:     "awsmfa add " + shellWord(profile)}}, nil
 	}
@@ -185,7 +189,7 @@ func auditKey(ctx context.Context, a AWS, o IAMOptions, profile string, vaultIDs
 		return k.out, nil
 	}
 	k.user = arn[strings.LastIndex(arn, "/")+1:]
-	k.add(Finding{ID: IDKeyIdentity, Severity: OK, Resource: arn, Message: fmt.Sprintf("the key of profile %s is IAM user %s's (%s)", profile, k.user, key.KeyID)})
+	k.add(Finding{ID: IDKeyIdentity, Severity: OK, Resource: arn, Message: fmt.Sprintf("the key of profile %s is IAM user %s's (%s)", profile, k.user, maskKey(key.KeyID))})
 
 	steps := []func(context.Context) error{k.probe, k.mfaDevices, k.accessKeys, k.keyAlone, k.roleChecks}
 	for _, step := range steps {
@@ -206,6 +210,7 @@ type keyAudit struct {
 	vaultIDs map[string]string
 	userARN  string
 	user     string
+	serial   string // the key profile's own mfa_serial
 	out      []Finding
 
 	mfa       *API
@@ -274,6 +279,24 @@ func (k *keyAudit) ladder(ctx context.Context, perm string, call func(API) error
 
 func (k *keyAudit) mfaAPI(ctx context.Context) (API, error) {
 	if k.mfa == nil && k.mfaErr == nil {
+		// A key profile without mfa_serial whose role profile names one (as
+		// the AWS CLI's examples write them): the role's request gets the
+		// MFA session with that device, and the key's is then served from
+		// the session it cached, without a second code.
+		if k.serial == "" {
+			for _, r := range k.roles {
+				if r.serial != "" {
+					k.ensureRoles()
+					api, err := k.a.Role(ctx, r.name)
+					if err != nil {
+						k.roleErrs[r.name] = err
+					} else {
+						k.roleAPIs[r.name] = &api
+					}
+					break
+				}
+			}
+		}
 		api, err := k.a.MFA(ctx, k.profile)
 		if err != nil {
 			k.mfaErr = err
@@ -287,10 +310,14 @@ func (k *keyAudit) mfaAPI(ctx context.Context) (API, error) {
 	return *k.mfa, nil
 }
 
-func (k *keyAudit) roleAPI(ctx context.Context, profile string) (API, error) {
+func (k *keyAudit) ensureRoles() {
 	if k.roleAPIs == nil {
 		k.roleAPIs, k.roleErrs = map[string]*API{}, map[string]error{}
 	}
+}
+
+func (k *keyAudit) roleAPI(ctx context.Context, profile string) (API, error) {
+	k.ensureRoles()
 	if err, ok := k.roleErrs[profile]; ok {
 		return API{}, err
 	}
@@ -417,7 +444,7 @@ func (k *keyAudit) accessKeys(ctx context.Context) error {
 		}
 		where, inVault := k.vaultIDs[id]
 		status := string(m.Status)
-		line := fmt.Sprintf("%s (%s, created %s ago, %s", id, strings.ToLower(status), days(age), used)
+		line := fmt.Sprintf("%s (%s, created %s ago, %s", maskKey(id), strings.ToLower(status), days(age), used)
 		if inVault {
 			line += ", in the vault as " + where
 		}
@@ -427,8 +454,8 @@ func (k *keyAudit) accessKeys(ctx context.Context) error {
 		}
 		active++
 		if !inVault {
-			k.add(Finding{ID: IDKeyNotInVault, Severity: Warning, Resource: id,
-				Message: fmt.Sprintf("user %s has an active access key %s (created %s ago, %s) that is not in awsmfa's vault: wherever it is kept, it is not behind awsmfa", k.user, id, days(age), used),
+			k.add(Finding{ID: IDKeyNotInVault, Severity: Warning, Resource: maskKey(id),
+				Message: fmt.Sprintf("user %s has an active access key %s (created %s ago, %s) that is not in awsmfa's vault: wherever it is kept, it is not behind awsmfa", k.user, maskKey(id), days(age), used),
 				Fix: fmt.Sprintf("awsmfa exec %s -- aws iam update-access-key --user-name %s --access-key-id %s --status Inactive",
 					shellWord(k.profile), shellWord(k.user), id)})
 		}
@@ -437,8 +464,8 @@ func (k *keyAudit) accessKeys(ctx context.Context) error {
 			if inVault {
 				fix = "awsmfa rotate " + shellWord(where)
 			}
-			k.add(Finding{ID: IDAccessKeyAge, Severity: Warning, Resource: id,
-				Message: fmt.Sprintf("access key %s of user %s is %s old, more than %s: rotate it", id, k.user, days(age), days(MaxKeyAge)),
+			k.add(Finding{ID: IDAccessKeyAge, Severity: Warning, Resource: maskKey(id),
+				Message: fmt.Sprintf("access key %s of user %s is %s old, more than %s: rotate it", maskKey(id), k.user, days(age), days(MaxKeyAge)),
 				Fix:     fix})
 		}
 	}

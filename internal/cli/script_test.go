@@ -106,6 +106,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"lines":              cmdLines,
 		"canary":             cmdCanary,
 		"capture-creds":      cmdCaptureCreds,
+		"mask-key":           cmdMaskKey,
 	}
 	maps.Copy(cmds, emutest.Commands())
 	return cmds
