@@ -5,6 +5,11 @@ cd "$(dirname "$0")/.."
 need=()
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-run-session >/dev/null || need+=(dbus)
+# The README walk-through (internal/docs) is typed into tmux and uses curl;
+# the completion spec also runs with Debian's bash-completion loaded.
+command -v tmux >/dev/null || need+=(tmux)
+command -v curl >/dev/null || need+=(curl)
+[ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
 # The AWS CLI v2 for internal/compat; it installs /usr/bin/aws, which is not
 # first on PATH where pyenv's CLI v1 is, so the tests call it by that path.
 [ -x /usr/bin/aws ] || need+=(awscli)

@@ -30,9 +30,11 @@ type call struct {
 	params  url.Values
 	action  string
 	service string
-	now     time.Time
-	caller  *principal
-	dirty   bool // state changed; save it
+	// policyAction overrides service:action as the IAM action authorized.
+	policyAction string
+	now          time.Time
+	caller       *principal
+	dirty        bool // state changed; save it
 }
 
 // authenticateLocked verifies the request's SigV4 signature against the
@@ -172,20 +174,35 @@ func (s *Server) requestContext(p *principal, now time.Time) map[string][]string
 // policySource names one identity policy for SimulatePrincipalPolicy.
 type policySource struct {
 	ID   string // inline policy name or managed policy ARN
-	Type string // AWS PolicySourceType: user, role, user-managed
+	Type string // AWS PolicySourceType: user, group, role, user-managed, aws-managed
 	Doc  string
 }
 
-// identityPoliciesLocked returns the identity policies of a user or role.
+// identityPoliciesLocked returns the identity policies of a user, group or
+// role: its inline ones (of source type inlineType), then its attached ones.
 func (s *Server) identityPoliciesLocked(inline map[string]string, attached []string, inlineType string) []policySource {
 	var out []policySource
 	for _, name := range sortedKeys(inline) {
 		out = append(out, policySource{ID: name, Type: inlineType, Doc: inline[name]})
 	}
 	for _, arn := range attached {
-		if mp := s.st.Policies[arn]; mp != nil {
-			out = append(out, policySource{ID: arn, Type: "user-managed", Doc: mp.Document})
+		if mp := s.policyLocked(arn); mp != nil {
+			typ := "user-managed"
+			if mp.AWS {
+				typ = "aws-managed"
+			}
+			out = append(out, policySource{ID: arn, Type: typ, Doc: mp.Document})
 		}
+	}
+	return out
+}
+
+// userPoliciesLocked returns the policies that apply to a user: its own and
+// those of every group it belongs to, as AWS evaluates them.
+func (s *Server) userPoliciesLocked(u *user) []policySource {
+	out := s.identityPoliciesLocked(u.Inline, u.Attached, "user")
+	for _, g := range s.st.userGroups(u.Name) {
+		out = append(out, s.identityPoliciesLocked(g.Inline, g.Attached, "group")...)
 	}
 	return out
 }
@@ -195,7 +212,7 @@ func (s *Server) principalPoliciesLocked(p *principal) []policySource {
 		return s.identityPoliciesLocked(p.Role.Inline, p.Role.Attached, "role")
 	}
 	if p.User != nil {
-		return s.identityPoliciesLocked(p.User.Inline, p.User.Attached, "user")
+		return s.userPoliciesLocked(p.User)
 	}
 	return nil
 }
@@ -226,6 +243,9 @@ func (c *call) authorize(resource string) *apiError {
 func (c *call) authorizeWith(resource string, extra map[string][]string) *apiError {
 	p := c.caller
 	full := c.service + ":" + c.action
+	if c.policyAction != "" {
+		full = c.policyAction
+	}
 	if c.action == "GetCallerIdentity" {
 		return nil
 	}
@@ -282,7 +302,11 @@ func (c *call) authorizeWith(resource string, extra map[string][]string) *apiErr
 	return nil
 }
 
-// denied is AWS's AccessDenied phrasing for identity-policy denials.
+// denied is AWS's AccessDenied phrasing for identity-policy denials. S3 and
+// EC2 leave out "on resource" for actions that take no resource.
 func (c *call) denied(action, resource, why string) *apiError {
+	if resource == "*" && (c.service == "s3" || c.service == "ec2") {
+		return accessDenied("User: %s is not authorized to perform: %s%s", c.caller.ARN, action, why)
+	}
 	return accessDenied("User: %s is not authorized to perform: %s on resource: %s%s", c.caller.ARN, action, resource, why)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,13 +84,24 @@ func (s *Server) CreateMFADevice(userName, name string) (MFADevice, error) {
 
 // Code returns the device's TOTP code at the emulator's clock.
 func (s *Server) Code(serial string) (string, error) {
+	return s.CodeAhead(serial, 0)
+}
+
+// CodeAhead returns the code that device serial shows steps 30-second windows
+// from now (0 is the current code), as an authenticator app would show it
+// after waiting; it lets a script enable a device with two consecutive codes
+// without waiting for the second.
+func (s *Server) CodeAhead(serial string, steps int) (string, error) {
+	if steps < 0 || steps > 10 {
+		return "", fmt.Errorf("computing code for %q: %d steps ahead is outside 0 to 10", serial, steps)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.st.MFA[serial]
 	if d == nil {
 		return "", fmt.Errorf("computing code for %q: %w", serial, ErrNotFound)
 	}
-	return totp.Code(d.Seed, s.clock.Now()), nil
+	return totp.CodeAt(d.Seed, totp.Step(s.clock.Now())+int64(steps)), nil
 }
 
 // CreateRole creates a role with the given trust policy. maxSession 0 means
@@ -146,6 +158,116 @@ func (s *Server) PutRolePolicy(roleName, name, doc string) error {
 		return fmt.Errorf("putting policy %q on role %q: %w", name, roleName, ErrNotFound)
 	}
 	r.Inline[name] = doc
+	return s.saveLocked()
+}
+
+// Group is an IAM group.
+type Group struct {
+	Name string
+	ARN  string
+}
+
+// CreateGroup creates an IAM group with the given members.
+func (s *Server) CreateGroup(name string, members ...string) (Group, error) {
+	if name == "" || len(name) > 128 || !validNameChars(name) {
+		return Group{}, fmt.Errorf("creating group %q: invalid name", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.Groups[name] != nil {
+		return Group{}, fmt.Errorf("creating group %q: %w", name, ErrExists)
+	}
+	for _, m := range members {
+		if s.st.Users[m] == nil {
+			return Group{}, fmt.Errorf("adding user %q to group %q: %w", m, name, ErrNotFound)
+		}
+	}
+	g, err := s.createGroupLocked(name, "/")
+	if err != nil {
+		return Group{}, fmt.Errorf("creating group %q: %w", name, err)
+	}
+	for _, m := range members {
+		if !slices.Contains(g.Members, m) {
+			g.Members = append(g.Members, m)
+		}
+	}
+	slices.Sort(g.Members)
+	return Group{Name: g.Name, ARN: g.ARN}, s.saveLocked()
+}
+
+// PutGroupPolicy sets the group's inline policy called name.
+func (s *Server) PutGroupPolicy(groupName, name, doc string) error {
+	if _, err := policy.Parse(doc); err != nil {
+		return fmt.Errorf("putting policy %q on group %q: %w", name, groupName, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.st.Groups[groupName]
+	if g == nil {
+		return fmt.Errorf("putting policy %q on group %q: %w", name, groupName, ErrNotFound)
+	}
+	g.Inline[name] = doc
+	return s.saveLocked()
+}
+
+// CreatePolicy creates a customer managed policy and returns its ARN.
+func (s *Server) CreatePolicy(name, doc string) (string, error) {
+	if name == "" || len(name) > 128 || !validNameChars(name) {
+		return "", fmt.Errorf("creating policy %q: invalid name", name)
+	}
+	if _, err := policy.Parse(doc); err != nil {
+		return "", fmt.Errorf("creating policy %q: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := "arn:aws:iam::" + s.st.Account + ":policy/" + name
+	if s.st.Policies[arn] != nil {
+		return "", fmt.Errorf("creating policy %q: %w", name, ErrExists)
+	}
+	id, err := s.st.newID("ANPA")
+	if err != nil {
+		return "", fmt.Errorf("creating policy %q: %w", name, err)
+	}
+	s.st.Policies[arn] = &managedPolicy{Name: name, ID: id, ARN: arn, Path: "/", Document: doc, Created: s.clock.Now()}
+	return arn, s.saveLocked()
+}
+
+// AttachPolicy attaches the managed policy policyARN (customer or AWS
+// managed, such as arn:aws:iam::aws:policy/ReadOnlyAccess) to the user,
+// group or role name; kind is "user", "group" or "role".
+func (s *Server) AttachPolicy(kind, name, policyARN string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policyLocked(policyARN) == nil {
+		return fmt.Errorf("attaching policy %q: %w", policyARN, ErrNotFound)
+	}
+	var list *[]string
+	switch kind {
+	case "user":
+		if u := s.st.Users[name]; u != nil {
+			list = &u.Attached
+		}
+	case "group":
+		if g := s.st.Groups[name]; g != nil {
+			list = &g.Attached
+		}
+	case "role":
+		if r := s.st.Roles[name]; r != nil {
+			list = &r.Attached
+		}
+	default:
+		return fmt.Errorf("attaching policy to %s %q: kind must be user, group or role", kind, name)
+	}
+	if list == nil {
+		return fmt.Errorf("attaching policy to %s %q: %w", kind, name, ErrNotFound)
+	}
+	if slices.Contains(*list, policyARN) {
+		return nil
+	}
+	if len(*list) >= maxAttachedPolicies {
+		return fmt.Errorf("attaching policy to %s %q: %w", kind, name, ErrLimit)
+	}
+	*list = append(*list, policyARN)
 	return s.saveLocked()
 }
 
@@ -237,6 +359,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 	route := strings.TrimPrefix(r.URL.Path, controlPrefix)
 	post := r.Method == http.MethodPost
+	strs := func(k string) []string {
+		var out []string
+		if vs, ok := in[k].([]any); ok {
+			for _, v := range vs {
+				if str, ok := v.(string); ok {
+					out = append(out, str)
+				}
+			}
+			return out
+		}
+		return r.URL.Query()[k]
+	}
 	fail := func(err error) {
 		status := http.StatusBadRequest
 		switch {
@@ -280,7 +414,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"serial": d.Serial, "seed": totp.EncodeSeed(d.Seed)})
 	case route == "code" && !post:
-		code, err := s.Code(str("serial"))
+		code, err := s.CodeAhead(str("serial"), num("ahead"))
 		if err != nil {
 			fail(err)
 			return
@@ -321,12 +455,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			}
 			f.Stall = d
 		}
+		f.After = max(num("after"), 0)
 		n := num("n")
 		if n <= 0 {
 			n = 1
 		}
 		s.InjectFault(str("action"), f, n)
-		writeJSON(w, http.StatusOK, map[string]any{"action": str("action"), "kind": kind.String(), "n": n})
+		writeJSON(w, http.StatusOK, map[string]any{"action": str("action"), "kind": kind.String(), "n": n, "after": f.After})
 	case route == "calls" && !post:
 		action := str("action")
 		type callJSON struct {
@@ -334,14 +469,19 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			Action      string    `json:"action"`
 			AccessKeyID string    `json:"accessKeyId,omitempty"`
 			ErrorCode   string    `json:"errorCode,omitempty"`
+			Mutating    bool      `json:"mutating"`
 		}
 		var list []callJSON
+		mutating := 0
 		for _, c := range s.CallLog() {
+			if c.Mutating() {
+				mutating++
+			}
 			if action == "" || c.Action == action {
-				list = append(list, callJSON(c))
+				list = append(list, callJSON{Time: c.Time, Action: c.Action, AccessKeyID: c.AccessKeyID, ErrorCode: c.ErrorCode, Mutating: c.Mutating()})
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"count": s.Calls(action), "calls": list})
+		writeJSON(w, http.StatusOK, map[string]any{"count": s.Calls(action), "mutatingCount": mutating, "calls": list})
 	case route == "roles" && post:
 		ro, err := s.CreateRole(str("name"), str("trustPolicy"), time.Duration(num("maxSessionDuration"))*time.Second)
 		if err != nil {
@@ -356,14 +496,36 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			err = s.PutUserPolicy(str("name"), str("policyName"), str("document"))
 		case "role":
 			err = s.PutRolePolicy(str("name"), str("policyName"), str("document"))
+		case "group":
+			err = s.PutGroupPolicy(str("name"), str("policyName"), str("document"))
 		default:
-			err = errors.New(`kind must be "user" or "role"`)
+			err = errors.New(`kind must be "user", "group" or "role"`)
 		}
 		if err != nil {
 			fail(err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"kind": str("kind"), "name": str("name"), "policyName": str("policyName")})
+	case route == "groups" && post:
+		g, err := s.CreateGroup(str("name"), strs("members")...)
+		if err != nil {
+			fail(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"name": g.Name, "arn": g.ARN})
+	case route == "managed-policies" && post:
+		arn, err := s.CreatePolicy(str("name"), str("document"))
+		if err != nil {
+			fail(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"name": str("name"), "arn": arn})
+	case route == "attachments" && post:
+		if err := s.AttachPolicy(str("kind"), str("name"), str("policyArn")); err != nil {
+			fail(err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"kind": str("kind"), "name": str("name"), "policyArn": str("policyArn")})
 	default:
 		controlFail(w, http.StatusNotFound, "no control endpoint %s %s", r.Method, clip(r.URL.Path, 64))
 	}

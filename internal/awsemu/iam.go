@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rsc.io/qr"
 
@@ -19,7 +20,10 @@ import (
 const (
 	maxKeysPerUser       = 2
 	maxMFADevicesPerUser = 8
-	mfaIssuer            = "Amazon Web Services"
+	// maxAttachedPolicies is the default quota of managed policies
+	// attached to one user, group or role.
+	maxAttachedPolicies = 10
+	mfaIssuer           = "Amazon Web Services"
 )
 
 // XML shapes of IAM results.
@@ -119,6 +123,7 @@ type listRolesResult struct {
 
 type inlinePolicyResult struct {
 	UserName       string `xml:"UserName,omitempty"`
+	GroupName      string `xml:"GroupName,omitempty"`
 	RoleName       string `xml:"RoleName,omitempty"`
 	PolicyName     string `xml:"PolicyName"`
 	PolicyDocument string `xml:"PolicyDocument"`
@@ -185,7 +190,7 @@ func (r *role) xml() iamRole {
 }
 
 func (st *state) policyXML(mp *managedPolicy) iamPolicy {
-	return iamPolicy{PolicyName: mp.Name, PolicyID: mp.ID, Arn: mp.ARN, Path: mp.Path, DefaultVersionID: "v1",
+	return iamPolicy{PolicyName: mp.Name, PolicyID: mp.ID, Arn: mp.ARN, Path: mp.Path, DefaultVersionID: mp.versionID(),
 		AttachmentCount: st.attachmentCount(mp.ARN), IsAttachable: true, CreateDate: awsTime(mp.Created), UpdateDate: awsTime(mp.Created)}
 }
 
@@ -198,6 +203,11 @@ func (st *state) attachmentCount(arn string) int {
 	}
 	for _, r := range st.Roles {
 		if slices.Contains(r.Attached, arn) {
+			n++
+		}
+	}
+	for _, g := range st.Groups {
+		if slices.Contains(g.Attached, arn) {
 			n++
 		}
 	}
@@ -307,12 +317,16 @@ func (c *call) authorizedRole() (*role, *apiError) {
 	return r, nil
 }
 
-func (c *call) policyDocParam(param, field string) (string, *apiError) {
+// policyDocParam reads a policy document parameter and checks it with IAM's
+// rules for its kind: parse is policy.ParseIdentity for permission policies
+// (no Principal, a Resource in every statement) or policy.ParseTrust for
+// role trust policies (a Principal, no Resource).
+func (c *call) policyDocParam(param, field string, parse func(string) (*policy.Document, error)) (string, *apiError) {
 	doc, aerr := c.required(param, field)
 	if aerr != nil {
 		return "", aerr
 	}
-	if _, err := policy.Parse(doc); err != nil {
+	if _, err := parse(doc); err != nil {
 		return "", malformedPolicy("%s", policyErrorMessage(err))
 	}
 	return doc, nil
@@ -323,7 +337,7 @@ func (c *call) managedPolicyParam() (*managedPolicy, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	mp := c.s.st.Policies[arn]
+	mp := c.s.policyLocked(arn)
 	if mp == nil {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", clip(arn, 2048))
 	}
@@ -459,6 +473,8 @@ func deleteUser(c *call) (any, *apiError) {
 		return nil, deleteConflict("Cannot delete entity, must delete access keys first.")
 	case len(st.userDevices(u.Name)) > 0:
 		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
+	case len(st.userGroups(u.Name)) > 0:
+		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
 	case len(u.Inline) > 0:
 		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
 	case len(u.Attached) > 0:
@@ -629,15 +645,32 @@ func authCodeInvalid() *apiError {
 	return errorf(http.StatusForbidden, "InvalidAuthenticationCode", "Authentication code for device is not valid.")
 }
 
-// consecutiveCodes finds the step n with code1 at n and code2 at n+1, both
-// within one step of now, as EnableMFADevice requires.
-func consecutiveCodes(seed []byte, code1, code2 string, now time.Time) (int64, bool) {
+// How far from the current TOTP step EnableMFADevice and ResyncMFADevice
+// look for the two codes. IAM-FACTS.md ("EnableMFADevice with late codes")
+// quotes the API reference: codes submitted too long after they were
+// generated still associate the device, which is then out of sync; the
+// window is undocumented. The emulator accepts a pair whose first code is up
+// to 20 steps (10 minutes) old, generous for a person typing codes or a
+// program waiting for the next window, and refuses older pairs. Resync
+// looks 20 steps both ways, for devices whose clock runs ahead. The
+// emulator does not model clock drift: after a late enable the device keeps
+// working with current codes.
+const (
+	enableLateSteps = 20
+	resyncSteps     = 20
+)
+
+// consecutiveCodes finds the step n with code1 at n and code2 at n+1, for n
+// from cur-back to cur+ahead where cur is the step of now. Every candidate
+// is compared (in constant time) so the time taken does not depend on
+// which step matched; the latest matching step wins.
+func consecutiveCodes(seed []byte, code1, code2 string, now time.Time, back, ahead int64) (int64, bool) {
 	cur := totp.Step(now)
 	found, step := false, int64(0)
-	for n := cur - 1; n <= cur; n++ {
+	for n := cur - back; n <= cur+ahead; n++ {
 		a := subtle.ConstantTimeCompare([]byte(totp.CodeAt(seed, n)), []byte(code1))
 		b := subtle.ConstantTimeCompare([]byte(totp.CodeAt(seed, n+1)), []byte(code2))
-		if a&b == 1 && !found {
+		if a&b == 1 {
 			found, step = true, n
 		}
 	}
@@ -671,11 +704,43 @@ func enableMFADevice(c *call) (any, *apiError) {
 	if len(c.s.st.userDevices(u.Name)) >= maxMFADevicesPerUser {
 		return nil, limitExceeded("Cannot exceed quota for MFADevicesPerUser: %d", maxMFADevicesPerUser)
 	}
-	step, ok := consecutiveCodes(d.Seed, code1, code2, c.now)
+	step, ok := consecutiveCodes(d.Seed, code1, code2, c.now, enableLateSteps, 0)
 	if !ok {
 		return nil, authCodeInvalid()
 	}
 	d.User, d.Enabled, d.LastStep = u.Name, c.now, step+1
+	c.dirty = true
+	return nil, nil
+}
+
+func resyncMFADevice(c *call) (any, *apiError) {
+	u, aerr := c.authorizedUser()
+	if aerr != nil {
+		return nil, aerr
+	}
+	serial, aerr := c.required("SerialNumber", "serialNumber")
+	if aerr != nil {
+		return nil, aerr
+	}
+	code1, aerr := c.required("AuthenticationCode1", "authenticationCode1")
+	if aerr != nil {
+		return nil, aerr
+	}
+	code2, aerr := c.required("AuthenticationCode2", "authenticationCode2")
+	if aerr != nil {
+		return nil, aerr
+	}
+	d := c.s.st.MFA[serial]
+	if d == nil || d.User != u.Name {
+		return nil, noSuchEntity("MFA Device with serial number %s does not exist.", clip(serial, 256))
+	}
+	step, ok := consecutiveCodes(d.Seed, code1, code2, c.now, resyncSteps, resyncSteps)
+	if !ok || step+1 <= d.LastStep {
+		return nil, authCodeInvalid()
+	}
+	// The pair's codes are used up. Codes from a device running ahead are
+	// not marked beyond the previous step, so the current code still works.
+	d.LastStep = max(d.LastStep, min(step+1, totp.Step(c.now)-1))
 	c.dirty = true
 	return nil, nil
 }
@@ -792,7 +857,7 @@ func createRole(c *call) (any, *apiError) {
 	if aerr := c.authorize(arn); aerr != nil {
 		return nil, aerr
 	}
-	trust, aerr := c.policyDocParam("AssumeRolePolicyDocument", "assumeRolePolicyDocument")
+	trust, aerr := c.policyDocParam("AssumeRolePolicyDocument", "assumeRolePolicyDocument", policy.ParseTrust)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -850,7 +915,7 @@ func updateAssumeRolePolicy(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseTrust)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -881,7 +946,10 @@ func deleteRole(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(r.Inline) > 0 || len(r.Attached) > 0 {
+	if len(r.Inline) > 0 {
+		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+	}
+	if len(r.Attached) > 0 {
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
 	delete(c.s.st.Roles, r.Name)
@@ -891,14 +959,21 @@ func deleteRole(c *call) (any, *apiError) {
 
 // ---- inline policies ----
 
-// inlineTarget resolves the user or role an inline-policy action names.
+// inlineTarget resolves the user, group or role an inline-policy action names.
 func (c *call) inlineTarget(kind string) (owner string, arn string, policies map[string]string, aerr *apiError) {
-	if kind == "user" {
+	switch kind {
+	case "user":
 		u, aerr := c.userParam()
 		if aerr != nil {
 			return "", "", nil, aerr
 		}
 		return u.Name, u.ARN, u.Inline, nil
+	case "group":
+		g, aerr := c.groupParam()
+		if aerr != nil {
+			return "", "", nil, aerr
+		}
+		return g.Name, g.ARN, g.Inline, nil
 	}
 	r, aerr := c.roleParam()
 	if aerr != nil {
@@ -907,9 +982,35 @@ func (c *call) inlineTarget(kind string) (owner string, arn string, policies map
 	return r.Name, r.ARN, r.Inline, nil
 }
 
+// inlinePolicyQuota is IAM's quota on the aggregate size of an entity's
+// inline policies, in characters not counting white space.
+func inlinePolicyQuota(kind string) int {
+	switch kind {
+	case "user":
+		return 2048
+	case "group":
+		return 5120
+	}
+	return 10240
+}
+
+// maxManagedPolicySize is IAM's quota on a managed policy document.
+const maxManagedPolicySize = 6144
+
+// policySize is a document's size as IAM counts it: white space excluded.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
 func putInlinePolicy(kind string) func(c *call) (any, *apiError) {
 	return func(c *call) (any, *apiError) {
-		_, arn, policies, aerr := c.inlineTarget(kind)
+		owner, arn, policies, aerr := c.inlineTarget(kind)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -920,9 +1021,18 @@ func putInlinePolicy(kind string) func(c *call) (any, *apiError) {
 		if aerr != nil {
 			return nil, aerr
 		}
-		doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+		doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseIdentity)
 		if aerr != nil {
 			return nil, aerr
+		}
+		total := policySize(doc)
+		for n, d := range policies {
+			if n != name {
+				total += policySize(d)
+			}
+		}
+		if limit := inlinePolicyQuota(kind); total > limit {
+			return nil, limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", limit, kind, owner)
 		}
 		policies[name] = doc
 		c.dirty = true
@@ -948,9 +1058,12 @@ func getInlinePolicy(kind string) func(c *call) (any, *apiError) {
 			return nil, noSuchEntity("The %s policy with name %s cannot be found.", kind, name)
 		}
 		res := inlinePolicyResult{PolicyName: name, PolicyDocument: awsEscape(doc)}
-		if kind == "user" {
+		switch kind {
+		case "user":
 			res.UserName = owner
-		} else {
+		case "group":
+			res.GroupName = owner
+		default:
 			res.RoleName = owner
 		}
 		return res, nil
@@ -1007,9 +1120,12 @@ func createPolicy(c *call) (any, *apiError) {
 	if aerr := c.authorize(arn); aerr != nil {
 		return nil, aerr
 	}
-	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument")
+	doc, aerr := c.policyDocParam("PolicyDocument", "policyDocument", policy.ParseIdentity)
 	if aerr != nil {
 		return nil, aerr
+	}
+	if policySize(doc) > maxManagedPolicySize {
+		return nil, limitExceeded("Cannot exceed quota for PolicySize: %d", maxManagedPolicySize)
 	}
 	st := c.s.st
 	for _, mp := range st.Policies {
@@ -1046,10 +1162,10 @@ func getPolicyVersion(c *call) (any, *apiError) {
 	if aerr := c.authorize(mp.ARN); aerr != nil {
 		return nil, aerr
 	}
-	if v := c.params.Get("VersionId"); v != "v1" {
+	if v := c.params.Get("VersionId"); v != mp.versionID() {
 		return nil, noSuchEntity("Policy %s version %s does not exist or is not attachable.", mp.ARN, clip(v, 32))
 	}
-	return policyVersionResult{PolicyVersion: policyVersion{Document: awsEscape(mp.Document), VersionID: "v1", IsDefaultVersion: true, CreateDate: awsTime(mp.Created)}}, nil
+	return policyVersionResult{PolicyVersion: policyVersion{Document: awsEscape(mp.Document), VersionID: mp.versionID(), IsDefaultVersion: true, CreateDate: awsTime(mp.Created)}}, nil
 }
 
 func listPolicies(c *call) (any, *apiError) {
@@ -1059,15 +1175,26 @@ func listPolicies(c *call) (any, *apiError) {
 	st := c.s.st
 	res := listPoliciesResult{Policies: []iamPolicy{}}
 	onlyAttached := c.params.Get("OnlyAttached") == "true"
-	if c.params.Get("Scope") == "AWS" {
-		return res, nil
+	prefix := c.params.Get("PathPrefix")
+	var sources []map[string]*managedPolicy
+	switch scope := c.params.Get("Scope"); scope {
+	case "", "All":
+		sources = append(sources, c.s.awsPolicies, st.Policies)
+	case "AWS":
+		sources = append(sources, c.s.awsPolicies)
+	case "Local":
+		sources = append(sources, st.Policies)
+	default:
+		return nil, validationError("1 validation error detected: Value '%s' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]", clip(scope, 32))
 	}
-	for _, arn := range sortedKeys(st.Policies) {
-		mp := st.Policies[arn]
-		if onlyAttached && st.attachmentCount(arn) == 0 {
-			continue
+	for _, m := range sources {
+		for _, arn := range sortedKeys(m) {
+			mp := m[arn]
+			if onlyAttached && st.attachmentCount(arn) == 0 || !strings.HasPrefix(mp.Path, prefix) {
+				continue
+			}
+			res.Policies = append(res.Policies, st.policyXML(mp))
 		}
-		res.Policies = append(res.Policies, st.policyXML(mp))
 	}
 	return res, nil
 }
@@ -1080,6 +1207,9 @@ func deletePolicy(c *call) (any, *apiError) {
 	if aerr := c.authorize(mp.ARN); aerr != nil {
 		return nil, aerr
 	}
+	if mp.AWS {
+		return nil, c.denied("iam:DeletePolicy", mp.ARN, "")
+	}
 	if c.s.st.attachmentCount(mp.ARN) > 0 {
 		return nil, deleteConflict("Cannot delete a policy attached to entities.")
 	}
@@ -1088,14 +1218,22 @@ func deletePolicy(c *call) (any, *apiError) {
 	return nil, nil
 }
 
-// attachTarget resolves the attachment list of the user or role an action names.
+// attachTarget resolves the attachment list of the user, group or role an
+// action names.
 func (c *call) attachTarget(kind string) (arn string, list *[]string, aerr *apiError) {
-	if kind == "user" {
+	switch kind {
+	case "user":
 		u, aerr := c.userParam()
 		if aerr != nil {
 			return "", nil, aerr
 		}
 		return u.ARN, &u.Attached, nil
+	case "group":
+		g, aerr := c.groupParam()
+		if aerr != nil {
+			return "", nil, aerr
+		}
+		return g.ARN, &g.Attached, nil
 	}
 	r, aerr := c.roleParam()
 	if aerr != nil {
@@ -1118,6 +1256,9 @@ func attachPolicy(kind string) func(c *call) (any, *apiError) {
 			return nil, aerr
 		}
 		if !slices.Contains(*list, mp.ARN) {
+			if len(*list) >= maxAttachedPolicies {
+				return nil, limitExceeded("Cannot exceed quota for PoliciesPer%s: %d", strings.ToUpper(kind[:1])+kind[1:], maxAttachedPolicies)
+			}
 			*list = append(*list, mp.ARN)
 			c.dirty = true
 		}
@@ -1159,7 +1300,7 @@ func listAttachedPolicies(kind string) func(c *call) (any, *apiError) {
 		}
 		res := attachedPoliciesResult{AttachedPolicies: []attachedPolicy{}}
 		for _, parn := range *list {
-			if mp := c.s.st.Policies[parn]; mp != nil {
+			if mp := c.s.policyLocked(parn); mp != nil {
 				res.AttachedPolicies = append(res.AttachedPolicies, attachedPolicy{PolicyName: mp.Name, PolicyArn: mp.ARN})
 			}
 		}

@@ -1,13 +1,18 @@
 // Package awsemu is an in-process emulator of the AWS STS and IAM query APIs
 // with AWS's MFA semantics: SigV4 verification against each key's secret,
 // RFC 6238 codes accepted once per device, role trust policies and identity
-// policies evaluated with the MFA condition keys, AWS's duration limits and
-// AWS's exact error codes and messages.
+// policies (a user's own, its groups', customer and AWS managed) evaluated
+// with the MFA condition keys, AWS's duration limits and AWS's exact error
+// codes and messages. It also answers the seed articles' two "test it out"
+// probes, S3 ListBuckets and EC2 DescribeRegions, with static data behind
+// the same identity-policy evaluation and those services' own errors.
 //
 // It exists because no AWS account is reachable from tests and moto_server
 // accepts any MFA code. Tests drive it through the Go API of Server, through
 // the JSON control endpoints under /_awsemu/ (cmd/awsemu), or through the
-// testscript commands of package emutest.
+// testscript commands of package emutest. The call log (CallLog,
+// MutatingCalls) and injected faults (InjectFault) let tests count and break
+// calls one action at a time.
 package awsemu
 
 import (
@@ -98,6 +103,10 @@ const (
 	Stall
 	// Reset closes the TCP connection abruptly (RST) without answering.
 	Reset
+	// AccessDeniedFault answers AccessDenied (403) in AWS's phrasing for
+	// the caller and action, as if a policy denied it: not retryable, so a
+	// client fails on the first attempt. EC2 and S3 answer their own codes.
+	AccessDeniedFault
 )
 
 // String returns the kind's name as used by the control API.
@@ -111,29 +120,35 @@ func (k FaultKind) String() string {
 		return "stall"
 	case Reset:
 		return "reset"
+	case AccessDeniedFault:
+		return "access-denied"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
 
 // ParseFaultKind is the inverse of FaultKind.String.
 func ParseFaultKind(s string) (FaultKind, error) {
-	for k := Throttle; k <= Reset; k++ {
+	for k := Throttle; k <= AccessDeniedFault; k++ {
 		if strings.EqualFold(s, k.String()) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown fault kind %q (want throttle, server-error, stall or reset)", s)
+	return 0, fmt.Errorf("unknown fault kind %q (want throttle, server-error, stall, reset or access-denied)", s)
 }
 
 // Fault is an injected failure.
 type Fault struct {
 	Kind  FaultKind
 	Stall time.Duration
+	// After lets that many matching calls through before the fault
+	// applies: After 2 with n 1 breaks the third call of the action.
+	After int
 }
 
 type faultRule struct {
 	action string
 	fault  Fault
+	skip   int
 	left   int
 }
 
@@ -148,6 +163,8 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	served chan struct{}
+	// awsPolicies are the AWS managed policies, keyed by ARN; read-only.
+	awsPolicies map[string]*managedPolicy
 
 	mu     sync.Mutex // guards everything below
 	st     *state
@@ -177,7 +194,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("starting emulator: %w", err)
 	}
-	s := &Server{opts: o, clock: clock, calls: map[string]int{}}
+	s := &Server{opts: o, clock: clock, calls: map[string]int{}, awsPolicies: awsManagedPolicies()}
 	if o.StateFile != "" {
 		st, err := loadState(o.StateFile)
 		if err != nil {
@@ -316,21 +333,27 @@ func (s *Server) CallLog() []Call {
 	return append([]Call(nil), s.log...)
 }
 
-// InjectFault makes the next n calls of action ("" = any action) fail with f.
-// Rules are consumed in the order they were injected.
+// InjectFault makes the next n calls of action ("" = any action) fail with
+// f, after letting f.After of them through. Rules are consumed in the order
+// they were injected; a rule still skipping lets the call through to later
+// rules.
 func (s *Server) InjectFault(action string, f Fault, n int) {
 	if n <= 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, faultRule{action: action, fault: f, left: n})
+	s.faults = append(s.faults, faultRule{action: action, fault: f, skip: max(f.After, 0), left: n})
 }
 
 func (s *Server) takeFaultLocked(action string) (Fault, bool) {
 	for i := range s.faults {
 		r := &s.faults[i]
 		if r.left > 0 && (r.action == "" || r.action == action) {
+			if r.skip > 0 {
+				r.skip--
+				continue
+			}
 			r.left--
 			f := r.fault
 			if r.left == 0 {
@@ -340,6 +363,26 @@ func (s *Server) takeFaultLocked(action string) (Fault, bool) {
 		}
 	}
 	return Fault{}, false
+}
+
+// injectedDenialLocked is the AccessDenied an AccessDeniedFault answers:
+// AWS's phrasing, naming the caller the key id claims (unverified).
+func (s *Server) injectedDenialLocked(keyID string, spec actionSpec, action string) *apiError {
+	who := "arn:aws:iam::" + s.st.Account + ":user/unknown"
+	if k := s.st.Keys[keyID]; k != nil {
+		if u := s.st.Users[k.User]; u != nil {
+			who = u.ARN
+		}
+	} else if sess := s.st.Sessions[keyID]; sess != nil {
+		if p, aerr := s.sessionPrincipalLocked(sess, keyID); aerr == nil {
+			who = p.ARN
+		}
+	}
+	full := spec.service + ":" + action
+	if spec.policyAction != "" {
+		full = spec.policyAction
+	}
+	return accessDenied("User: %s is not authorized to perform: %s with an explicit deny in an identity-based policy", who, full)
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -374,54 +417,73 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// ServeHTTP answers AWS query-protocol requests on any path but /_awsemu/,
-// which is the control API.
+// ServeHTTP answers AWS requests on any path but /_awsemu/, which is the
+// control API. The service named in the SigV4 credential scope picks the
+// protocol, as AWS's endpoints are per service: "s3" is S3's REST protocol,
+// "ec2" EC2's query dialect, anything else (and unsigned requests) the
+// STS/IAM query protocol.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
 		return
 	}
+	switch scopeService(r) {
+	case "s3":
+		s.serve(w, r, s3Protocol{})
+	case "ec2":
+		s.serve(w, r, ec2Protocol{})
+	default:
+		s.serve(w, r, queryProtocol{})
+	}
+}
+
+// protocol is how one family of AWS endpoints reads requests and writes
+// answers.
+type protocol interface {
+	// parse reads the request body and parameters and names the action.
+	// On error, action and spec may be partly known (for the log and the
+	// error's shape).
+	parse(w http.ResponseWriter, r *http.Request) (body []byte, params url.Values, action string, spec actionSpec, aerr *apiError)
+	// translate turns an error of the emulator's common vocabulary (the
+	// STS/IAM codes) into the service's own code and message.
+	translate(e *apiError) *apiError
+	// write answers result (aerr == nil) or the translated error, in the
+	// service's shape.
+	write(w http.ResponseWriter, reqID, action string, spec actionSpec, result any, aerr *apiError)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol) {
 	now := s.clock.Now()
 	reqID := newRequestID()
 	w.Header().Set("Date", now.Format(http.TimeFormat))
 	w.Header().Set("X-Amzn-RequestId", reqID)
 
-	body, params, aerr := readParams(w, r)
-	action := ""
-	if aerr == nil {
-		action = params.Get("Action")
-	}
-	spec, known := lookupAction(action)
-	ns := stsNamespace
-	if known && spec.service == "iam" {
-		ns = iamNamespace
-	}
-	if aerr == nil && action == "" {
-		aerr = errorf(http.StatusBadRequest, "InvalidAction", "Missing Action")
-	} else if aerr == nil && !known {
-		aerr = errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", clip(action, 64), clip(params.Get("Version"), 32))
-	}
+	body, params, action, spec, aerr := proto.parse(w, r)
 	if aerr != nil {
+		aerr = proto.translate(aerr)
 		s.record(Call{Time: now, Action: clip(action, 64), ErrorCode: aerr.Code})
-		s.writeError(w, ns, reqID, aerr)
+		proto.write(w, reqID, action, spec, nil, aerr)
 		return
 	}
-
 	keyID := claimedKeyID(r)
 	s.mu.Lock()
 	s.calls[action]++
 	fault, faulted := s.takeFaultLocked(action)
+	var faultErr *apiError
+	if faulted && fault.Kind == AccessDeniedFault {
+		faultErr = s.injectedDenialLocked(keyID, spec, action)
+	}
 	s.mu.Unlock()
+	logged := Call{Time: now, Action: action, AccessKeyID: keyID}
 	if faulted {
 		switch fault.Kind {
 		case Throttle:
-			s.finish(w, ns, reqID, Call{Time: now, Action: action, AccessKeyID: keyID}, throttling())
-			return
+			faultErr = throttling()
 		case ServerError:
-			s.finish(w, ns, reqID, Call{Time: now, Action: action, AccessKeyID: keyID}, serviceFailure())
-			return
+			faultErr = serviceFailure()
 		case Reset:
-			s.appendLog(Call{Time: now, Action: action, AccessKeyID: keyID, ErrorCode: "ConnectionReset"})
+			logged.ErrorCode = "ConnectionReset"
+			s.appendLog(logged)
 			resetConnection(w)
 			return
 		case Stall:
@@ -430,28 +492,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
-				s.appendLog(Call{Time: now, Action: action, AccessKeyID: keyID, ErrorCode: "RequestCanceled"})
+				logged.ErrorCode = "RequestCanceled"
+				s.appendLog(logged)
 				return
 			}
 			now = s.clock.Now()
 		}
+		if faultErr != nil {
+			s.finish(w, proto, reqID, logged, spec, faultErr)
+			return
+		}
 	}
 
-	c := &call{s: s, r: r, params: params, action: action, service: spec.service, now: now}
+	c := &call{s: s, r: r, params: params, action: action, service: spec.service, policyAction: spec.policyAction, now: now}
 	result, aerr := s.run(c, body, spec)
 	if aerr != nil {
-		s.finish(w, ns, reqID, Call{Time: now, Action: action, AccessKeyID: keyID}, aerr)
+		s.finish(w, proto, reqID, logged, spec, aerr)
 		return
 	}
-	out, err := encodeResponse(ns, action, reqID, result)
-	if err != nil {
-		s.finish(w, ns, reqID, Call{Time: now, Action: action, AccessKeyID: keyID}, serviceFailure())
-		return
-	}
-	s.appendLog(Call{Time: now, Action: action, AccessKeyID: keyID})
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(http.StatusOK)
-	w.Write(out)
+	s.appendLog(logged)
+	proto.write(w, reqID, action, spec, result, nil)
 }
 
 // run authenticates the caller and executes the action under the state lock.
@@ -477,10 +537,11 @@ func (s *Server) run(c *call, body []byte, spec actionSpec) (any, *apiError) {
 	return result, nil
 }
 
-func (s *Server) finish(w http.ResponseWriter, ns, reqID string, c Call, e *apiError) {
+func (s *Server) finish(w http.ResponseWriter, proto protocol, reqID string, c Call, spec actionSpec, e *apiError) {
+	e = proto.translate(e)
 	c.ErrorCode = e.Code
 	s.appendLog(c)
-	s.writeError(w, ns, reqID, e)
+	proto.write(w, reqID, c.Action, spec, nil, e)
 }
 
 func (s *Server) record(c Call) {
@@ -496,12 +557,6 @@ func (s *Server) appendLog(c Call) {
 	defer s.mu.Unlock()
 	s.log = append(s.log, c)
 	s.logf("awsemu: %s %s %s", c.Action, c.AccessKeyID, c.ErrorCode)
-}
-
-func (s *Server) writeError(w http.ResponseWriter, ns, reqID string, e *apiError) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.Status)
-	w.Write(encodeError(ns, reqID, e))
 }
 
 // resetConnection closes the client's TCP connection with SO_LINGER 0, so the

@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/awsmfa/awsmfa/internal/awsemu/policy"
 )
@@ -51,19 +52,28 @@ func simulatePrincipalPolicy(c *call) (any, *apiError) {
 	}
 	st := c.s.st
 	var sources []policySource
-	var principalARN string
+	// Policy variables of a user source resolve to that user, unless the
+	// caller's ContextEntries say otherwise.
+	implied := map[string][]string{}
 	found := false
 	for _, u := range st.Users {
 		if u.ARN == src {
-			sources, principalARN, found = c.s.identityPoliciesLocked(u.Inline, u.Attached, "user"), u.ARN, true
+			sources, found = c.s.userPoliciesLocked(u), true
+			implied["aws:username"], implied["aws:userid"] = []string{u.Name}, []string{u.ID}
+		}
+	}
+	for _, g := range st.Groups {
+		if g.ARN == src {
+			sources, found = c.s.identityPoliciesLocked(g.Inline, g.Attached, "group"), true
 		}
 	}
 	if r := st.roleByARN(src); r != nil {
-		sources, principalARN, found = c.s.identityPoliciesLocked(r.Inline, r.Attached, "role"), r.ARN, true
+		sources, found = c.s.identityPoliciesLocked(r.Inline, r.Attached, "role"), true
 	}
 	if !found {
 		return nil, noSuchEntity("The entity %s cannot be found.", clip(src, 2048))
 	}
+	principalARN := src
 	actions := c.memberList("ActionNames")
 	if len(actions) == 0 {
 		return nil, validationError("1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null")
@@ -81,6 +91,15 @@ func simulatePrincipalPolicy(c *call) (any, *apiError) {
 		}
 		ctx[key] = append(ctx[key], c.memberList(prefix+"ContextKeyValues")...)
 	}
+	for k, v := range implied {
+		given := false
+		for ck := range ctx {
+			given = given || strings.EqualFold(ck, k)
+		}
+		if !given {
+			ctx[k] = v
+		}
+	}
 	var docs []*policy.Document
 	var docSources []policySource
 	for _, s := range sources {
@@ -96,7 +115,7 @@ func simulatePrincipalPolicy(c *call) (any, *apiError) {
 		for _, resource := range resources {
 			r := policy.EvaluateIdentity(docs, policy.Request{Principal: principalARN, Action: action, Resource: resource, Context: ctx})
 			er := evaluationResult{EvalActionName: action, EvalResourceName: resource, EvalDecision: r.Decision.String(),
-				MatchedStatements: []matchedStatement{}, MissingContextValues: []string{}}
+				MatchedStatements: []matchedStatement{}, MissingContextValues: append([]string{}, r.Missing...)}
 			for _, m := range r.Matched {
 				if m.Doc >= 0 && m.Doc < len(docSources) {
 					er.MatchedStatements = append(er.MatchedStatements, matchedStatement{SourcePolicyID: docSources[m.Doc].ID, SourcePolicyType: docSources[m.Doc].Type})

@@ -32,7 +32,20 @@ type state struct {
 	MFA      map[string]*mfaDevice     `json:"mfa"`
 	Roles    map[string]*role          `json:"roles"`
 	Policies map[string]*managedPolicy `json:"policies"`
+	Groups   map[string]*group         `json:"groups,omitempty"`
 	Sessions map[string]*session       `json:"sessions"`
+}
+
+// group is an IAM group. Members holds user names, sorted.
+type group struct {
+	Name     string            `json:"name"`
+	ID       string            `json:"id"`
+	ARN      string            `json:"arn"`
+	Path     string            `json:"path"`
+	Created  time.Time         `json:"created"`
+	Inline   map[string]string `json:"inline,omitempty"`
+	Attached []string          `json:"attached,omitempty"`
+	Members  []string          `json:"members,omitempty"`
 }
 
 type user struct {
@@ -82,6 +95,8 @@ type role struct {
 	Attached    []string          `json:"attached,omitempty"`
 }
 
+// managedPolicy is a customer managed policy (kept in the state) or one of
+// the AWS managed policies (built in, AWS set).
 type managedPolicy struct {
 	Name     string    `json:"name"`
 	ID       string    `json:"id"`
@@ -89,6 +104,17 @@ type managedPolicy struct {
 	Path     string    `json:"path"`
 	Document string    `json:"document"`
 	Created  time.Time `json:"created"`
+	// Version is the default version's id; empty means "v1".
+	Version string `json:"version,omitempty"`
+	AWS     bool   `json:"-"`
+}
+
+// versionID is the id of the policy's default (and only) version.
+func (mp *managedPolicy) versionID() string {
+	if mp.Version == "" {
+		return "v1"
+	}
+	return mp.Version
 }
 
 // session is a set of temporary credentials. User is the IAM user the session
@@ -121,6 +147,7 @@ func newState(account string) *state {
 		MFA:      map[string]*mfaDevice{},
 		Roles:    map[string]*role{},
 		Policies: map[string]*managedPolicy{},
+		Groups:   map[string]*group{},
 		Sessions: map[string]*session{},
 	}
 }
@@ -144,6 +171,14 @@ func (st *state) fillMaps() {
 	}
 	if st.Sessions == nil {
 		st.Sessions = map[string]*session{}
+	}
+	if st.Groups == nil {
+		st.Groups = map[string]*group{}
+	}
+	for _, g := range st.Groups {
+		if g.Inline == nil {
+			g.Inline = map[string]string{}
+		}
 	}
 	for _, u := range st.Users {
 		if u.Inline == nil {
@@ -217,7 +252,7 @@ func randomString(alphabet string, n int) (string, error) {
 }
 
 // newID returns an AWS-style identifier: a 4-letter prefix (AKIA, ASIA, AIDA,
-// AROA, ANPA) and 16 (keys) or 17 (entities) base32 letters.
+// AROA, AGPA, ANPA) and 16 (keys) or 17 (entities) base32 letters.
 func (st *state) newID(prefix string) (string, error) {
 	n := 17
 	if prefix == "AKIA" || prefix == "ASIA" {
@@ -249,6 +284,16 @@ func (st *state) idTaken(id string) bool {
 	}
 	for _, r := range st.Roles {
 		if r.ID == id {
+			return true
+		}
+	}
+	for _, g := range st.Groups {
+		if g.ID == id {
+			return true
+		}
+	}
+	for _, mp := range st.Policies {
+		if mp.ID == id {
 			return true
 		}
 	}

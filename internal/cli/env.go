@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/tty"
@@ -90,23 +92,67 @@ func (t *terminal) Close() error {
 	return nil
 }
 
-// openVault opens the vault backend chosen by --backend, AWSMFA_BACKEND or
-// the automatic rule. The passphrase of a file vault is asked on term only
-// when no other source gives it.
+// openVault returns the vault chosen by --backend, AWSMFA_BACKEND or the
+// automatic rule: the running agent's, when it holds that vault open (no
+// passphrase then), else opened here. The passphrase of a file vault is
+// asked on term only when no other source gives it, and asked again when
+// typed wrong.
 func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (vault.Store, error) {
 	dir, err := e.dataDir()
 	if err != nil {
 		return nil, err
 	}
-	var p vault.Prompter
+	var (
+		p       vault.Prompter
+		prompts *countingPrompter
+	)
 	if term != nil && term.available() {
-		p = term
+		prompts = &countingPrompter{term: term}
+		p = prompts
 	}
-	return vault.Open(ctx, vault.Options{
+	if s := e.agentVault(ctx, g, p); s != nil {
+		return &commandStore{Store: s, prompts: prompts}, nil
+	}
+	s, err := vault.Open(ctx, vault.Options{
 		Backend:                  g.backend,
 		DataDir:                  dir,
 		Getenv:                   e.Getenv,
 		Prompter:                 p,
 		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &commandStore{Store: s, prompts: prompts, changed: e.forgetAgentSessions}, nil
+}
+
+// selfCommand is how a credential_process line should start this awsmfa:
+// "awsmfa" when that name on PATH is this very binary, else the binary's
+// absolute path (tools started from a desktop may have another PATH).
+func (e *Env) selfCommand() string {
+	exe, err := e.Executable()
+	if err != nil {
+		return "awsmfa"
+	}
+	self, err := os.Stat(exe)
+	if err != nil {
+		return exe
+	}
+	name := "awsmfa"
+	if e.GOOS == "windows" {
+		name += ".exe"
+	}
+	for _, dir := range filepath.SplitList(e.Getenv("PATH")) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && os.SameFile(fi, self) {
+			return "awsmfa"
+		}
+		// Only the first awsmfa on PATH is what a tool would run.
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			break
+		}
+	}
+	return exe
 }

@@ -116,6 +116,9 @@ func exitCode(err error) int {
 	case session.KindVaultLocked:
 		return ExitVaultLocked
 	}
+	if errors.Is(err, awsconfig.ErrKeyChanged) || errors.Is(err, awsconfig.ErrCannotWire) || errors.Is(err, awsconfig.ErrWiringChanged) {
+		return ExitConfig // an edit refused
+	}
 	switch {
 	case err == nil:
 		return ExitOK

@@ -13,19 +13,23 @@ import (
 
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type execOptions struct {
 	credentialOptions
 	profile string
-	region  string
-	argv    []string
+	// profileVar names the variable the profile came from, or "" when it
+	// was given on the command line.
+	profileVar string
+	region     string
+	argv       []string
 }
 
 func newExecCmd(env *Env, g *globalOptions) *cobra.Command {
 	o := &execOptions{}
 	cmd := &cobra.Command{
-		Use:   "exec PROFILE [flags] [-- CMD [ARGS...]]",
+		Use:   "exec [flags] [PROFILE] [--] [CMD [ARGS...]]",
 		Short: "Run a command with short-lived credentials for PROFILE",
 		Long: `Run CMD (default: $SHELL) with short-lived credentials for PROFILE in its
 environment. Every inherited AWS_* credential or profile variable and every
@@ -33,24 +37,133 @@ AWSMFA_PASSPHRASE* variable is removed; AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION,
 AWS_REGION, AWS_DEFAULT_REGION and AWSMFA_PROFILE are set.
 
+Everything from CMD on belongs to CMD, flags included:
+
+  awsmfa exec prod aws sts get-caller-identity --query Arn
+
+awsmfa's own flags go before PROFILE, or between PROFILE and "--":
+
+  awsmfa exec --region eu-west-1 prod -- aws s3 ls
+  awsmfa exec prod --region eu-west-1 -- aws s3 ls
+
+Without PROFILE ("awsmfa exec -- CMD"), the profile is $AWS_PROFILE (else
+$AWS_DEFAULT_PROFILE).
+
 On Linux and macOS CMD replaces awsmfa (execve): it keeps awsmfa's pid, gets
 every signal directly, and its exit status is awsmfa's. On Windows CMD runs
 as a child; Ctrl-C reaches it, and its exit status is passed through.`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.ArgsLenAtDash() > 1 || (cmd.ArgsLenAtDash() < 0 && len(args) > 1) {
-				return usageErrorf("put the command after --: awsmfa exec %s -- %s", shellQuote(args[0]), shellQuote(args[1]))
+			var err error
+			o.profile, o.profileVar, o.argv, err = parseExecArgs(cmd.Flags(), args, cmd.ArgsLenAtDash(), env.Getenv)
+			if err != nil {
+				return err
 			}
-			o.profile, o.argv = args[0], args[1:]
+			if help, _ := cmd.Flags().GetBool("help"); help {
+				return cmd.Help()
+			}
 			return runExec(cmd.Context(), env, g, o)
 		},
 	}
+	// The profile is completed, then the command and its arguments as
+	// files; after "--" the command comes at once. (Cobra's completion
+	// parses the flags twice, so ArgsLenAtDash cannot tell whether the
+	// line has a "--": the line itself does.)
+	profiles := env.completeProfiles(false)
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		typed := env.Args[:max(len(env.Args)-1, 0)]
+		if len(args) > 0 || slices.Contains(typed, "--") {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return profiles(cmd, args, toComplete)
+	}
 	addCredentialFlags(cmd.Flags(), &o.credentialOptions)
 	cmd.Flags().StringVar(&o.region, "region", "", "the region to set (default: the profile's)")
+	// The first word after PROFILE that is not one of awsmfa's flags starts
+	// the command; its flags are its own.
+	cmd.Flags().SetInterspersed(false)
 	return cmd
 }
 
+// parseExecArgs splits what cobra left after the flags before PROFILE (args,
+// with "--" at dashAt, or -1) into the profile and the command. Flags
+// between PROFILE and the command are parsed into fs: a command's name never
+// starts with "-", so a word that does is one of awsmfa's flags, up to the
+// first "--" or the first other word.
+func parseExecArgs(fs *pflag.FlagSet, args []string, dashAt int, getenv func(string) string) (profile, profileVar string, argv []string, err error) {
+	if dashAt == 0 || len(args) == 0 {
+		// "awsmfa exec -- CMD" or plain "awsmfa exec": the profile the AWS
+		// CLI would pick from the environment, and never a silent "default".
+		profile, profileVar = profileFromEnv(getenv)
+		if profile == "" {
+			return "", "", nil, withHint(usageErrorf("exec needs a PROFILE, or AWS_PROFILE set"),
+				"awsmfa exec PROFILE%s (awsmfa list shows every profile)", commandSuffix(args))
+		}
+		return profile, profileVar, args, nil
+	}
+	profile, rest := args[0], args[1:]
+	switch {
+	case len(rest) == 0:
+		return profile, "", nil, nil
+	case rest[0] == "--":
+		return profile, "", rest[1:], nil
+	case strings.HasPrefix(rest[0], "-"):
+		if err := fs.Parse(rest); err != nil {
+			return "", "", nil, withHint(usageErrorf("%v", err),
+				"awsmfa's flags go before the command, everything from the command on is its own: awsmfa exec [flags] %s [--] CMD [ARGS...]", shellQuote(profile))
+		}
+		return profile, "", fs.Args(), nil
+	default:
+		return profile, "", rest, nil
+	}
+}
+
+// execProfileHint says where a profile that does not exist came from, and
+// when AWS_PROFILE is set but a command was taken for the profile (it is a
+// program on PATH), how to run that command with AWS_PROFILE's profile.
+func execProfileHint(err error, getenv func(string) string, o *execOptions) error {
+	if o.profileVar != "" {
+		return withHint(err, "the profile is $%s; unset it or name a profile: awsmfa exec PROFILE%s", o.profileVar, commandSuffix(o.argv))
+	}
+	if _, lerr := exec.LookPath(o.profile); lerr != nil {
+		return err
+	}
+	if envProfile, v := profileFromEnv(getenv); envProfile != "" {
+		return withHint(err, "to run the command with $%s (%s): awsmfa exec%s", v, envProfile, commandSuffix(append([]string{o.profile}, o.argv...)))
+	}
+	return err
+}
+
+// profileFromEnv is the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE,
+// names, and which variable named it; "" when neither is set.
+func profileFromEnv(getenv func(string) string) (profile, variable string) {
+	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if p := getenv(v); p != "" {
+			return p, v
+		}
+	}
+	return "", ""
+}
+
+// commandSuffix renders argv as it follows the profile on exec's command
+// line, " -- CMD ARGS...", or "" for none.
+func commandSuffix(argv []string) string {
+	if len(argv) == 0 {
+		return ""
+	}
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = shellQuote(a)
+	}
+	return " -- " + strings.Join(quoted, " ")
+}
+
 func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) error {
+	// A profile that does not exist is reported before the command is
+	// looked up: "AWS_PROFILE=dev awsmfa exec aws s3 ls" is missing a "--",
+	// not the command "s3".
+	if err := env.checkProfile(o.profile); err != nil {
+		return execProfileHint(err, env.Getenv, o)
+	}
 	argv := o.argv
 	if len(argv) == 0 {
 		sh := env.Getenv("SHELL")

@@ -62,3 +62,88 @@ func TestChildEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestParseExecArgs checks how exec's command line splits into awsmfa's
+// flags, the profile and the command, through cobra's own flag parsing.
+func TestParseExecArgs(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        []string
+		env         map[string]string
+		wantProfile string
+		wantVar     string
+		wantArgv    []string
+		wantRegion  string
+		wantErr     string
+	}{
+		{name: "flags after the command are its own",
+			args:        []string{"p", "aws", "sts", "get-caller-identity", "--query", "Arn"},
+			wantProfile: "p", wantArgv: []string{"aws", "sts", "get-caller-identity", "--query", "Arn"}},
+		{name: "dash dash after the profile",
+			args:        []string{"p", "--", "aws", "--region", "x"},
+			wantProfile: "p", wantArgv: []string{"aws", "--region", "x"}},
+		{name: "only the first dash dash is dropped",
+			args:        []string{"p", "--", "cmd", "--", "y"},
+			wantProfile: "p", wantArgv: []string{"cmd", "--", "y"}},
+		{name: "flags before the profile",
+			args:        []string{"--region", "eu-west-1", "p", "aws", "--region", "x"},
+			wantProfile: "p", wantRegion: "eu-west-1", wantArgv: []string{"aws", "--region", "x"}},
+		{name: "flags between profile and dash dash",
+			args:        []string{"p", "--region=ap-south-1", "--", "aws"},
+			wantProfile: "p", wantRegion: "ap-south-1", wantArgv: []string{"aws"}},
+		{name: "flags between profile and command",
+			args:        []string{"p", "--region", "sa-east-1", "aws", "--region", "x"},
+			wantProfile: "p", wantRegion: "sa-east-1", wantArgv: []string{"aws", "--region", "x"}},
+		{name: "profile only",
+			args:        []string{"p"},
+			wantProfile: "p"},
+		{name: "profile and flags only",
+			args:        []string{"p", "--region", "r"},
+			wantProfile: "p", wantRegion: "r"},
+		{name: "unknown flag after the profile",
+			args:    []string{"p", "--nope", "--", "aws"},
+			wantErr: "unknown flag: --nope"},
+		{name: "no profile takes AWS_PROFILE",
+			args:        []string{"--", "aws", "s3", "ls"},
+			env:         map[string]string{"AWS_PROFILE": "envp", "AWS_DEFAULT_PROFILE": "other"},
+			wantProfile: "envp", wantVar: "AWS_PROFILE", wantArgv: []string{"aws", "s3", "ls"}},
+		{name: "no profile takes AWS_DEFAULT_PROFILE",
+			args:        []string{"--region", "r", "--", "aws"},
+			env:         map[string]string{"AWS_DEFAULT_PROFILE": "other"},
+			wantProfile: "other", wantVar: "AWS_DEFAULT_PROFILE", wantRegion: "r", wantArgv: []string{"aws"}},
+		{name: "nothing at all takes AWS_PROFILE",
+			args:        nil,
+			env:         map[string]string{"AWS_PROFILE": "envp"},
+			wantProfile: "envp", wantVar: "AWS_PROFILE"},
+		{name: "no profile anywhere",
+			args:    []string{"--", "aws"},
+			wantErr: "exec needs a PROFILE, or AWS_PROFILE set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := &Env{Getenv: func(k string) string { return tt.env[k] }}
+			cmd := newExecCmd(env, &globalOptions{})
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatalf("cobra: %v", err)
+			}
+			profile, variable, argv, err := parseExecArgs(cmd.Flags(), cmd.Flags().Args(), cmd.ArgsLenAtDash(), env.Getenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if exitCode(err) != ExitUsage {
+					t.Errorf("exit code %d, want %d", exitCode(err), ExitUsage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			region, _ := cmd.Flags().GetString("region")
+			if profile != tt.wantProfile || variable != tt.wantVar || !slices.Equal(argv, tt.wantArgv) || region != tt.wantRegion {
+				t.Errorf("got profile %q (from %q), argv %q, region %q; want %q (from %q), %q, %q",
+					profile, variable, argv, region, tt.wantProfile, tt.wantVar, tt.wantArgv, tt.wantRegion)
+			}
+		})
+	}
+}

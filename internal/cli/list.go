@@ -114,7 +114,7 @@ func runList(ctx context.Context, env *Env, g *globalOptions, o *listOptions) er
 			switch {
 			case p.RoleARN != "":
 				lp.Kind = kindRole
-			case p.CredentialProcess != "":
+			case p.CredentialProcess != "" && !awsconfig.IsOwnCredentialProcess(p.CredentialProcess, n):
 				lp.Kind = kindCredentialProcess
 			case lp.Plaintext && !lp.InVault:
 				lp.Kind = kindPlaintext

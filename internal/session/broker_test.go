@@ -473,6 +473,44 @@ func TestRolesShareOneSession(t *testing.T) {
 	}
 }
 
+// TestWiredKeyProfile: a key profile wired by import (its own awsmfa
+// credential_process line, the roles' mfa_serial moved onto it) is still a
+// vault key to awsmfa, for itself and for every role sourced from it (issue 7
+// #22).
+func TestWiredKeyProfile(t *testing.T) {
+	w := newWorld(t, true)
+	paths := awsconfig.Paths{Config: w.cfg, Credentials: w.creds}
+	wired, err := awsconfig.Wire(t.Context(), paths, "alice", awsconfig.CredentialProcessCommand("/opt/bin/awsmfa", "alice"), nil)
+	if err != nil || wired.Empty() {
+		t.Fatalf("Wire = %+v, %v", wired, err)
+	}
+	a := newAsker(w)
+	// One region for both: this test is about the wiring, not about
+	// sessions across regions.
+	req := func(profile string) Request {
+		r := w.req(profile)
+		r.Env["AWS_REGION"] = "eu-west-1"
+		return r
+	}
+	sess, err := w.broker.Credentials(t.Context(), req("alice"), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.identity(sess.Credentials); !strings.HasSuffix(got, ":user/alice") {
+		t.Errorf("alice's identity %s, want the user", got)
+	}
+	admin, err := w.broker.Credentials(t.Context(), req("admin"), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.identity(admin.Credentials); !strings.Contains(got, ":assumed-role/admin/") {
+		t.Errorf("identity %s, want the admin role", got)
+	}
+	if n, asks := w.calls("GetSessionToken"), a.count(); n != 1 || asks != 1 {
+		t.Errorf("%d GetSessionToken calls and %d codes, want 1 and 1", n, asks)
+	}
+}
+
 func TestMultiHopRole(t *testing.T) {
 	w := newWorld(t, true)
 	a := newAsker(w)
@@ -973,6 +1011,9 @@ func TestUnservableProfiles(t *testing.T) {
 		hint                 string
 	}{
 		{name: "credential_process", section: "credential_process = /bin/true", kind: KindUnsupported},
+		// awsmfa serving another profile is not this profile's own line: it is
+		// refused, never run (which would call awsmfa from awsmfa).
+		{name: "awsmfa for another profile", section: "credential_process = /usr/local/bin/awsmfa credential-process admin", kind: KindUnsupported},
 		{name: "sso", section: "sso_session = corp\nsso_account_id = 123456789012", kind: KindUnsupported},
 		{name: "credential_source", section: "role_arn = arn:aws:iam::123456789012:role/admin\ncredential_source = Ec2InstanceMetadata", kind: KindUnsupported},
 		{name: "session keys", creds: "aws_access_key_id = ASIAAAAAAAAAAAAAAAAA\naws_secret_access_key = x\naws_session_token = y", kind: KindUnsupported},

@@ -23,20 +23,38 @@
 //	    Create role NAME with the trust policy in TRUSTFILE ($VAR references
 //	    expanded; policy variables such as ${aws:username} kept) and maximum
 //	    session MAX (a duration, default 1h). Sets AWSEMU_ROLE_ARN_<N>.
-//	awsemu policy user|role NAME FILE
+//	awsemu policy user|group|role NAME FILE
 //	    Put the policy in FILE (expanded likewise) as an inline policy of the
-//	    user or role, named after FILE's base name.
+//	    user, group or role, named after FILE's base name.
+//	awsemu group NAME [USER...]
+//	    Create IAM group NAME with the given members. Sets
+//	    AWSEMU_GROUP_ARN_<N>.
+//	awsemu managed NAME FILE
+//	    Create the customer managed policy NAME from FILE (expanded
+//	    likewise). Sets AWSEMU_POLICY_ARN_<N>.
+//	awsemu attach user|group|role NAME POLICYARN
+//	    Attach a managed policy, customer or AWS managed (for example
+//	    arn:aws:iam::aws:policy/ReadOnlyAccess).
 //	awsemu calls ACTION N
 //	    Assert that ACTION ("" or * = all) was called exactly N times.
-//	awsemu fault ACTION KIND N [STALL]
-//	    Make the next N calls of ACTION (* = any) fail: KIND is throttle,
-//	    server-error, stall (for STALL, a duration) or reset.
+//	awsemu mutations N
+//	    Assert that exactly N calls were of mutating actions (everything but
+//	    Get*, List*, Describe* and Simulate*; see awsemu.ReadOnly), failed
+//	    ones included. "awsemu mutations 0" proves a dry run.
+//	awsemu log
+//	    Print the call log, one "ACTION [ERRORCODE]" line per call.
+//	awsemu fault [-after K] ACTION KIND N [STALL]
+//	    Make N calls of ACTION (* = any) fail, after letting K through: KIND
+//	    is throttle, server-error, stall (for STALL, a duration), reset or
+//	    access-denied (AccessDenied, which SDKs do not retry).
 //	awsemu query [-export] ACTION [NAME=VALUE...]
 //	    Make a SigV4-signed query-protocol call with AWS_ACCESS_KEY_ID,
 //	    AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the script's
 //	    environment and print the XML response to stdout. Fails on a non-200
 //	    answer. -export sets those three variables from the answer's
-//	    Credentials.
+//	    Credentials. DescribeRegions goes to EC2; ListBuckets is S3's REST
+//	    GET / (the seeds' probes, as "aws ec2 describe-regions" and
+//	    "aws s3 ls" send them).
 package emutest
 
 import (
@@ -103,23 +121,28 @@ func (reg *registry) server(ts *testscript.TestScript) *awsemu.Server {
 
 func (reg *registry) command(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: awsemu start|user|mfa|code|advance|role|policy|calls|fault|query ...")
+		ts.Fatalf("usage: awsemu start|user|mfa|code|advance|role|policy|group|managed|attach|calls|mutations|log|fault|query ...")
 	}
 	sub, rest := args[0], args[1:]
 	var err error
 	switch sub {
 	case "start":
 		err = reg.start(ts, rest)
-	case "calls":
-		err = reg.calls(ts, neg, rest)
+	case "calls", "mutations":
+		if sub == "calls" {
+			err = reg.calls(ts, neg, rest)
+		} else {
+			err = reg.mutations(ts, neg, rest)
+		}
 		if err != nil {
-			ts.Fatalf("awsemu calls: %v", err)
+			ts.Fatalf("awsemu %s: %v", sub, err)
 		}
 		return
 	default:
 		run, ok := map[string]func(*testscript.TestScript, *awsemu.Server, []string) error{
 			"user": cmdUser, "mfa": cmdMFA, "code": cmdCode, "advance": cmdAdvance, "role": cmdRole,
-			"policy": cmdPolicy, "fault": cmdFault, "query": cmdQuery,
+			"policy": cmdPolicy, "fault": cmdFault, "query": cmdQuery, "group": cmdGroup, "managed": cmdManaged,
+			"attach": cmdAttach, "log": cmdLog,
 		}[sub]
 		if !ok {
 			ts.Fatalf("awsemu: unknown subcommand %q", sub)
@@ -286,7 +309,7 @@ func cmdRole(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
 
 func cmdPolicy(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
 	if len(args) != 3 {
-		return errors.New("usage: awsemu policy user|role NAME FILE")
+		return errors.New("usage: awsemu policy user|group|role NAME FILE")
 	}
 	doc, err := expandFile(ts, args[2])
 	if err != nil {
@@ -298,8 +321,77 @@ func cmdPolicy(ts *testscript.TestScript, s *awsemu.Server, args []string) error
 		return s.PutUserPolicy(args[1], name, doc)
 	case "role":
 		return s.PutRolePolicy(args[1], name, doc)
+	case "group":
+		return s.PutGroupPolicy(args[1], name, doc)
 	}
-	return fmt.Errorf("policy target %q is neither user nor role", args[0])
+	return fmt.Errorf("policy target %q is not user, group or role", args[0])
+}
+
+func cmdGroup(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) < 1 {
+		return errors.New("usage: awsemu group NAME [USER...]")
+	}
+	g, err := s.CreateGroup(args[0], args[1:]...)
+	if err != nil {
+		return err
+	}
+	ts.Setenv("AWSEMU_GROUP_ARN_"+EnvName(g.Name), g.ARN)
+	return nil
+}
+
+func cmdManaged(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 2 {
+		return errors.New("usage: awsemu managed NAME FILE")
+	}
+	doc, err := expandFile(ts, args[1])
+	if err != nil {
+		return err
+	}
+	arn, err := s.CreatePolicy(args[0], doc)
+	if err != nil {
+		return err
+	}
+	ts.Setenv("AWSEMU_POLICY_ARN_"+EnvName(args[0]), arn)
+	return nil
+}
+
+func cmdAttach(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 3 {
+		return errors.New("usage: awsemu attach user|group|role NAME POLICYARN")
+	}
+	return s.AttachPolicy(args[0], args[1], args[2])
+}
+
+func cmdLog(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: awsemu log")
+	}
+	for _, c := range s.CallLog() {
+		fmt.Fprintln(ts.Stdout(), strings.TrimSpace(c.Action+" "+c.ErrorCode))
+	}
+	return nil
+}
+
+func (reg *registry) mutations(ts *testscript.TestScript, neg bool, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: awsemu mutations N")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		return fmt.Errorf("parsing count: %w", err)
+	}
+	calls := reg.server(ts).MutatingCalls()
+	if (len(calls) == want) == neg {
+		var names []string
+		for _, c := range calls {
+			names = append(names, c.Action)
+		}
+		if neg {
+			return fmt.Errorf("%d mutating calls (%s), want any other count", len(calls), strings.Join(names, ", "))
+		}
+		return fmt.Errorf("%d mutating calls (%s), want %d", len(calls), strings.Join(names, ", "), want)
+	}
+	return nil
 }
 
 func (reg *registry) calls(ts *testscript.TestScript, neg bool, args []string) error {
@@ -325,8 +417,16 @@ func (reg *registry) calls(ts *testscript.TestScript, neg bool, args []string) e
 }
 
 func cmdFault(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	after := 0
+	if len(args) >= 2 && args[0] == "-after" {
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n < 0 {
+			return fmt.Errorf("-after %q is not a count", args[1])
+		}
+		after, args = n, args[2:]
+	}
 	if len(args) != 3 && len(args) != 4 {
-		return errors.New("usage: awsemu fault ACTION KIND N [STALL]")
+		return errors.New("usage: awsemu fault [-after K] ACTION KIND N [STALL]")
 	}
 	kind, err := awsemu.ParseFaultKind(args[1])
 	if err != nil {
@@ -336,7 +436,7 @@ func cmdFault(ts *testscript.TestScript, s *awsemu.Server, args []string) error 
 	if err != nil || n < 1 {
 		return fmt.Errorf("count %q is not a positive number", args[2])
 	}
-	f := awsemu.Fault{Kind: kind}
+	f := awsemu.Fault{Kind: kind, After: after}
 	if len(args) == 4 {
 		if f.Stall, err = time.ParseDuration(args[3]); err != nil {
 			return fmt.Errorf("parsing stall: %w", err)
@@ -363,6 +463,10 @@ func cmdQuery(ts *testscript.TestScript, s *awsemu.Server, args []string) error 
 	switch args[0] {
 	case "GetCallerIdentity", "GetSessionToken", "AssumeRole", "GetFederationToken":
 		service, version = "sts", "2011-06-15"
+	case "DescribeRegions":
+		service, version = "ec2", "2016-11-15"
+	case "ListBuckets":
+		service = "s3"
 	}
 	form.Set("Version", version)
 	for _, kv := range args[1:] {
@@ -372,13 +476,21 @@ func cmdQuery(ts *testscript.TestScript, s *awsemu.Server, args []string) error 
 		}
 		form.Add(k, v)
 	}
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/", strings.NewReader(body))
+	method, body := http.MethodPost, form.Encode()
+	if service == "s3" {
+		method, body = http.MethodGet, ""
+	}
+	req, err := http.NewRequest(method, s.URL()+"/", strings.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if service != "s3" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	}
 	sum := sha256.Sum256([]byte(body))
+	if service == "s3" {
+		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	}
 	cred := aws.Credentials{AccessKeyID: ts.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: ts.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: ts.Getenv("AWS_SESSION_TOKEN")}
 	// Sign with the emulator's clock, as a client that corrected its skew would.
 	if err := v4.NewSigner().SignHTTP(context.Background(), cred, req, hex.EncodeToString(sum[:]), service, "us-east-1", s.Clock().Now()); err != nil {

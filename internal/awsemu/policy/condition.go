@@ -157,6 +157,7 @@ func lookupOperator(name string) (operator, bool) {
 type condition struct {
 	op     operator
 	key    string // lower-cased: context keys are case-insensitive
+	name   string // the key as the policy spells it, for MissingContextValues
 	values []conditionValue
 }
 
@@ -197,7 +198,7 @@ func parseConditions(raw json.RawMessage, what string, vars bool) ([]condition, 
 			if err != nil {
 				return nil, err
 			}
-			c := condition{op: op, key: strings.ToLower(k.name)}
+			c := condition{op: op, key: strings.ToLower(k.name), name: k.name}
 			for _, t := range texts {
 				v, ok := parseConditionValue(op, t, vars)
 				if !ok {

@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Request is what a policy is evaluated against.
 type Request struct {
@@ -63,6 +67,11 @@ type Result struct {
 	// allow sts:AssumeRole. Independently of this flag, a caller from another
 	// account always needs that identity-policy allow.
 	ViaAccount bool
+	// Missing lists, sorted and without repeats, the condition keys that
+	// statements matching the action and resource test but that the request
+	// does not carry: SimulatePrincipalPolicy's MissingContextValues. Set by
+	// EvaluateIdentity only.
+	Missing []string
 }
 
 // requestContext is Request.Context indexed by lower-cased key.
@@ -90,19 +99,51 @@ func (c *requestContext) values(lowerKey string) []string { return c.keys[lowerK
 func EvaluateIdentity(docs []*Document, req Request) Result {
 	ctx := newRequestContext(req.Context)
 	var e evaluation
+	missing := map[string]string{}
 	for i, d := range docs {
 		if d == nil {
 			continue
 		}
 		for j := range d.statements {
 			s := &d.statements[j]
-			if s.principal != nil || !s.applies(req, ctx) {
+			if s.principal != nil {
+				continue
+			}
+			s.missingKeys(req, ctx, missing)
+			if !s.applies(req, ctx) {
 				continue
 			}
 			e.add(Match{Doc: i, Statement: j, Sid: s.sid, Effect: string(s.effect)}, false)
 		}
 	}
-	return e.result()
+	r := e.result()
+	for _, k := range slices.Sorted(maps.Keys(missing)) {
+		r.Missing = append(r.Missing, missing[k])
+	}
+	return r
+}
+
+// missingKeys adds to into (lower-cased key → key as written) the condition
+// keys the statement tests that ctx lacks, when its Action and Resource
+// match the request.
+func (s *statement) missingKeys(req Request, ctx *requestContext, into map[string]string) {
+	if len(s.conditions) == 0 || s.matchAction(req.Action) == s.notAction {
+		return
+	}
+	if s.resources != nil {
+		matched, ok := s.matchResource(req.Resource, ctx)
+		if ok && matched == s.notResource {
+			return
+		}
+	}
+	for i := range s.conditions {
+		c := &s.conditions[i]
+		if len(ctx.values(c.key)) == 0 {
+			if _, seen := into[c.key]; !seen {
+				into[c.key] = c.name
+			}
+		}
+	}
 }
 
 // EvaluateTrust evaluates a role trust policy for a caller that wants to
