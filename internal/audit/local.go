@@ -84,7 +84,7 @@ func plaintextProfiles(o Options) []Finding {
 		return nil
 	}
 	var out []Finding
-	longTerm, sessions := 0, 0
+	longTerm := 0
 	for _, name := range cfg.ProfileNames() {
 		p, err := cfg.Profile(name)
 		if err != nil || !p.StaticKeys {
@@ -111,7 +111,6 @@ func plaintextProfiles(o Options) []Finding {
 		if known && !exp.After(o.Now) {
 			continue // expired: harmless
 		}
-		sessions++
 		f := Finding{ID: IDPlaintextSession, Severity: Warning, Profile: name, Resource: o.show(file)}
 		if known {
 			f.Message = fmt.Sprintf("profile %s holds session credentials in plaintext until %s (%s)", name, exp.UTC().Format(time.RFC3339), key)
@@ -129,7 +128,6 @@ func plaintextProfiles(o Options) []Finding {
 		out = append(out, Finding{ID: IDPlaintextKey, Severity: OK, Resource: o.show(cfg.Paths.Credentials),
 			Message: "no long-term access key in plaintext in the config or credentials file"})
 	}
-	_ = sessions
 	return out
 }
 

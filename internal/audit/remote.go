@@ -38,7 +38,6 @@ const (
 	permListKeys      = "iam:ListAccessKeys"
 	permKeyLastUsed   = "iam:GetAccessKeyLastUsed"
 	permGetRole       = "iam:GetRole"
-	secondsPerDay     = 24 * 60 * 60
 	defaultMaxSession = 3600
 )
 
