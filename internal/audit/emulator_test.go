@@ -117,6 +117,14 @@ func newLockedAccount(tb testing.TB, n int) *lockedAccount {
 // audit runs the IAM checks of every key with a fresh Broker (no cached
 // session: one code per key).
 func (la *lockedAccount) audit(ctx context.Context, probe bool) ([]Finding, *emuAsker, error) {
+	return la.run(ctx, la.keys, probe)
+}
+
+func (la *lockedAccount) auditOf(ctx context.Context, keys []string) ([]Finding, *emuAsker, error) {
+	return la.run(ctx, keys, true)
+}
+
+func (la *lockedAccount) run(ctx context.Context, keys []string, probe bool) ([]Finding, *emuAsker, error) {
 	asker := &emuAsker{s: la.s}
 	b := session.NewBroker(session.Options{
 		Cache: true,
@@ -128,7 +136,7 @@ func (la *lockedAccount) audit(ctx context.Context, probe bool) ([]Finding, *emu
 	a := &BrokerAWS{Broker: b, Asker: asker, Base: session.Request{Env: map[string]string{
 		"HOME": la.home, "AWS_ENDPOINT_URL": la.s.URL(), "AWS_REGION": "eu-west-1",
 	}}}
-	fs, err := IAM(ctx, a, IAMOptions{Config: la.cfg, Profiles: la.keys, VaultProfiles: la.keys, Probe: probe, Now: la.s.Clock().Now()})
+	fs, err := IAM(ctx, a, IAMOptions{Config: la.cfg, Profiles: keys, VaultProfiles: keys, Probe: probe, Now: la.s.Clock().Now()})
 	return fs, asker, err
 }
 
@@ -182,6 +190,18 @@ func TestIAMWithoutCode(t *testing.T) {
 	}
 	has(t, fs, "warning check-skipped u0 iam:SimulatePrincipalPolicy", "warning check-skipped u0 iam:ListAccessKeys",
 		"ok probe u0 s3:ListAllMyBuckets", "ok mfa-device u0 arn:aws:iam::123456789012:user/u0")
+}
+
+// With no key in the vault, the IAM checks say that they had nothing to do.
+func TestIAMNoKeys(t *testing.T) {
+	la := newLockedAccount(t, 1)
+	fs, _, err := la.auditOf(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(fs); len(got) != 1 || got[0] != "ok check-skipped  vault" {
+		t.Errorf("got %q", got)
+	}
 }
 
 // An unreachable AWS ends the audit with an error, not with findings.

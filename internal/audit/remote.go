@@ -114,6 +114,10 @@ func IAM(ctx context.Context, a AWS, o IAMOptions) ([]Finding, error) {
 		vaultIDs[api.KeyID] = p
 	}
 	var out []Finding
+	if len(o.Profiles) == 0 {
+		out = append(out, Finding{ID: IDCheckSkipped, Severity: OK, Resource: "vault",
+			Message: "the vault holds no key, so no IAM check ran (awsmfa import or awsmfa add puts one there)"})
+	}
 	for _, p := range o.Profiles {
 		fs, err := auditKey(ctx, a, o, p, vaultIDs)
 		if err != nil {
@@ -216,8 +220,7 @@ type keyAudit struct {
 	mfaErr    error
 	roleAPIs  map[string]*API
 	roleErrs  map[string]error
-	trustSafe map[string]bool // role ARN → its trust policy requires MFA
-	trustRead map[string]bool
+	trustRead map[string]bool // role ARNs whose trust policy was read
 }
 
 func (k *keyAudit) add(f Finding) {
@@ -583,7 +586,7 @@ func (k *keyAudit) roleChecks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	k.trustSafe, k.trustRead = map[string]bool{}, map[string]bool{}
+	k.trustRead = map[string]bool{}
 	done := map[string]bool{}
 	for _, r := range k.roles {
 		name := roleName(r.arn)
@@ -644,9 +647,6 @@ func (k *keyAudit) trust(r roleProfile, role *iamtypes.Role, length time.Duratio
 	}
 	k.trustRead[r.arn] = true
 	fs := mfapolicy.CheckTrust(doc, mfapolicy.TrustExpectation{SessionLength: length})
-	k.trustSafe[r.arn] = len(fs) > 0 && !slices.ContainsFunc(fs, func(f mfapolicy.Finding) bool {
-		return f.ID == mfapolicy.FindingTrustNoMFA || f.ID == mfapolicy.FindingTrustBoolIfExists
-	})
 	fix := fmt.Sprintf(`aws iam update-assume-role-policy --role-name %s --policy-document "$(awsmfa policy trust --profile %s)"`,
 		shellWord(roleName(r.arn)), shellWord(k.profile))
 	for _, f := range fs {
