@@ -15,6 +15,7 @@ import (
 )
 
 // Exit codes. This table is documented in the README; change both together.
+// audit's own codes, 10 (warnings) and 11 (critical findings), are in audit.go.
 const (
 	ExitOK           = 0   // success
 	ExitFailure      = 1   // any error not listed below

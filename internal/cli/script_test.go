@@ -107,6 +107,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"canary":             cmdCanary,
 		"capture-creds":      cmdCaptureCreds,
 		"process-gone":       cmdProcessGone,
+		"mask-key":           cmdMaskKey,
 	}
 	maps.Copy(cmds, emutest.Commands())
 	return cmds

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -17,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
 // Clients make IAM, STS and S3 calls for one profile's account with
@@ -38,7 +41,11 @@ func (b *Broker) Clients(req Request) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	getenv := func(k string) string { return req.Env[k] }
+	return b.clientsFor(p)
+}
+
+func (b *Broker) clientsFor(p *plan) (*Clients, error) {
+	getenv := func(k string) string { return p.req.Env[k] }
 	cfg, err := awsconfig.Load(p.paths)
 	if err != nil {
 		return nil, &Error{Kind: KindConfig, Msg: fmt.Sprintf("cannot read the AWS config: %v", err), Err: err}
@@ -106,4 +113,113 @@ func (c *Clients) ListBuckets(ctx context.Context, creds aws.Credentials) error 
 		e.Code = fmt.Sprintf("HTTP%d", resp.StatusCode)
 	}
 	return &smithy.GenericAPIError{Code: e.Code, Message: e.Message}
+}
+
+// SignedClients are Clients bound to one set of credentials. Audit uses them
+// to ask IAM about a key. Their errors are the SDK's own (smithy.APIError for
+// AWS's answers), unclassified.
+type SignedClients struct {
+	IAM *iam.Client
+	STS *sts.Client
+	// KeyID is the access key id the calls are signed with (not secret).
+	KeyID string
+
+	base  *Clients
+	creds aws.Credentials
+}
+
+// KeyClients returns clients signed with the long-term key at the end of
+// req.Profile's chain, alone: their calls carry no MFA, as a stolen key's
+// would. Only the vault's passphrase may be asked, through asker.
+func (b *Broker) KeyClients(ctx context.Context, req Request, asker Asker) (*SignedClients, error) {
+	if asker == nil {
+		asker = noAsker{}
+	}
+	p, err := b.resolve(req)
+	if err != nil {
+		return nil, err
+	}
+	var lt aws.Credentials
+	key := fmt.Sprintf("key\x00%s\x00%p", p.sessionKey(), &lt)
+	_, err = b.do(ctx, key, asker, func(ctx context.Context, _ *flight) (outcome, error) {
+		var err error
+		lt, _, err = b.longTermKey(ctx, p)
+		return outcome{}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.signedClients(p, lt)
+}
+
+// SessionClients returns clients signed with the credentials Credentials
+// hands out for req: the MFA session for a key profile, the role's for a
+// role profile. An MFA code is asked only when no cached session serves.
+func (b *Broker) SessionClients(ctx context.Context, req Request, asker Asker) (*SignedClients, error) {
+	res, err := b.Credentials(ctx, req, asker)
+	if err != nil {
+		return nil, err
+	}
+	p, err := b.resolve(req)
+	if err != nil {
+		return nil, err
+	}
+	c := res.Credentials
+	return b.signedClients(p, aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+		SessionToken: c.SessionToken, CanExpire: true, Expires: c.Expiration})
+}
+
+// SessionLength is how long the MFA session of req.Profile's key lasts:
+// req.SessionDuration, else awsmfa_session_duration along the chain, else
+// DefaultSessionDuration.
+func (b *Broker) SessionLength(req Request) (time.Duration, error) {
+	p, err := b.resolve(req)
+	if err != nil {
+		return 0, err
+	}
+	return p.sessDur, nil
+}
+
+func (b *Broker) signedClients(p *plan, c aws.Credentials) (*SignedClients, error) {
+	base, err := b.clientsFor(p)
+	if err != nil {
+		return nil, err
+	}
+	return &SignedClients{IAM: base.IAM(c), STS: base.STS(c, false), KeyID: c.AccessKeyID, base: base, creds: c}, nil
+}
+
+// ListBuckets is the live probe of "what can this key do on its own": S3's
+// ListBuckets (what `aws s3 ls` sends), signed with the bound credentials.
+func (c *SignedClients) ListBuckets(ctx context.Context) error {
+	return c.base.ListBuckets(ctx, c.creds)
+}
+
+// VaultProfiles lists the profiles whose keys the vault of req (its Backend
+// and Env) holds. The vault stays open in the Broker, so that the calls
+// that follow need no second passphrase; it is asked through asker.
+func (b *Broker) VaultProfiles(ctx context.Context, req Request, asker Asker) ([]string, error) {
+	if asker == nil {
+		asker = noAsker{}
+	}
+	var names []string
+	key := fmt.Sprintf("vault-list\x00%p", &names)
+	_, err := b.do(ctx, key, asker, func(ctx context.Context, _ *flight) (outcome, error) {
+		s, err := b.openVault(ctx, req)
+		if err == nil {
+			names, err = s.List(ctx)
+		}
+		switch {
+		case err == nil:
+			return outcome{}, nil
+		case ctx.Err() != nil:
+			return outcome{}, ctx.Err()
+		case errors.Is(err, vault.ErrWrongPassphrase):
+			return outcome{}, &Error{Kind: KindVaultLocked, Msg: "wrong vault passphrase", Err: err}
+		case errors.Is(err, vault.ErrNoPassphrase) || errors.Is(err, ErrCannotAsk):
+			return outcome{}, &Error{Kind: KindVaultLocked, Msg: "the vault is locked and there is no way to ask for its passphrase",
+				Hint: "run on a terminal, or set AWSMFA_PASSPHRASE_FILE or AWSMFA_PASSPHRASE_COMMAND", Err: err}
+		}
+		return outcome{}, &Error{Kind: KindVaultLocked, Msg: fmt.Sprintf("cannot list the vault: %v", err), Err: err}
+	})
+	return names, err
 }
