@@ -43,7 +43,6 @@ func signin(t *testing.T, s *awsemu.Server, c *ststypes.Credentials, dur int) (i
 	return 200, out.SigninToken
 }
 
-
 // TestFederationEndpoint covers what the federation endpoint accepts, as
 // IAM-FACTS.md states AWS's rules: GetSessionToken credentials are never
 // federated, SessionDuration only for a role assumed with long-term
