@@ -48,6 +48,13 @@ type Env struct {
 	// (execve); when nil, exec starts it as a child and waits.
 	ReplaceProcess func(path string, argv, env []string) error
 
+	// OpenBrowser opens a local page in the user's browser (login); nil
+	// means the platform's opener (xdg-open, open, the URL handler).
+	OpenBrowser func(ctx context.Context, target string) error
+
+	// testOnlyBrowserPageLifetime replaces how long login keeps its
+	// sign-in page on disk after opening it; zero means the default.
+	testOnlyBrowserPageLifetime time.Duration
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
 	testOnlyScryptWorkFactor int
@@ -143,6 +150,8 @@ with an MFA code, for short-lived STS credentials.`,
 		newCredentialProcessCmd(env, g),
 		newWriteCmd(env, g),
 		newClearCmd(env, g),
+		newLoginCmd(env, g),
+		newRotateCmd(env, g),
 		newPolicyCmd(env, g),
 		newLockCmd(env),
 		newAgentCmd(env),
