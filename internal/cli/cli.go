@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/rotate"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/spf13/cobra"
 )
@@ -55,6 +56,11 @@ type Env struct {
 	// testOnlyBrowserPageLifetime replaces how long login keeps its
 	// sign-in page on disk after opening it; zero means the default.
 	testOnlyBrowserPageLifetime time.Duration
+	// testOnlyRotateStep is told each step rotate reaches (tests kill the
+	// process there); testOnlyRotateNoWait makes rotate's wait for a new
+	// key retry without sleeping.
+	testOnlyRotateStep   func(rotate.Step)
+	testOnlyRotateNoWait bool
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
 	testOnlyScryptWorkFactor int
