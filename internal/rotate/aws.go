@@ -115,7 +115,6 @@ func (a *AWS) Probe(ctx context.Context, id, secret string) (string, error) {
 	return aws.ToString(out.Arn), nil
 }
 
-
 // classify turns an AWS failure into a *session.Error, whose kind picks the
 // exit code. AWS's messages hold no secrets.
 func classify(op string, err error) error {
