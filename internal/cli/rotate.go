@@ -10,6 +10,7 @@ import (
 	"github.com/awsmfa/awsmfa/internal/agent"
 	"github.com/awsmfa/awsmfa/internal/rotate"
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/vault"
 	"github.com/spf13/cobra"
 )
 
@@ -76,7 +77,10 @@ func runRotate(ctx context.Context, env *Env, g *globalOptions, o *rotateOptions
 	env.printNotices(res)
 	term := env.terminal()
 	defer term.Close()
-	store, err := env.openVault(ctx, g, term)
+	// The vault is opened here, not through the agent: finishing an
+	// interrupted rotation needs the new key's secret, which the agent
+	// never hands out. The agent reads the vault anew when it changes.
+	store, err := env.openVaultHere(ctx, g, term)
 	if err != nil {
 		return err
 	}
@@ -128,6 +132,20 @@ func runRotate(ctx context.Context, env *Env, g *globalOptions, o *rotateOptions
 		fmt.Fprintf(env.Stdout, "rotated the key of profile %s: %s is in the vault, %s is gone\n", shellQuote(profile), out.New.ID, out.Old.ID)
 	}
 	return nil
+}
+
+// openVaultHere opens the vault in this process, never through the agent.
+func (e *Env) openVaultHere(ctx context.Context, g *globalOptions, term *terminal) (vault.Store, error) {
+	dir, err := e.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	var p vault.Prompter
+	if term.available() {
+		p = term
+	}
+	return vault.Open(ctx, vault.Options{Backend: g.backend, DataDir: dir, Getenv: e.Getenv, Prompter: p,
+		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor})
 }
 
 // sessionRequest is the Request credentials would send for profile.
