@@ -192,7 +192,7 @@ func agentSessions(ctx context.Context, env *Env) map[string]session.SessionInfo
 func printListing(w io.Writer, l listing, now time.Time) error {
 	fmt.Fprintf(w, "vault: %s (%s)\n", l.Backend, l.VaultState)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\tSESSION\tKEY AGE")
+	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\tKEY AGE\tSESSION")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -212,7 +212,7 @@ func printListing(w io.Writer, l listing, now time.Time) error {
 		if !p.KeyCreated.IsZero() {
 			age = fmt.Sprintf("%dd", int(now.Sub(p.KeyCreated)/(24*time.Hour)))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region), sess, age)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region), age, sess)
 	}
 	return tw.Flush()
 }
