@@ -78,7 +78,7 @@ func (s *Store) Get(ctx context.Context, profile string) (vault.Entry, error) {
 	if err != nil {
 		return vault.Entry{}, err
 	}
-	return vault.Entry{AccessKeyID: res.KeyID, Added: res.Added}, nil
+	return vault.Entry{AccessKeyID: res.KeyID, Added: res.Added, Created: res.Created, Replaces: res.Replaces}, nil
 }
 
 // Put stores e in the agent's vault; the agent forgets the sessions of the

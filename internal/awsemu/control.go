@@ -530,3 +530,24 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		controlFail(w, http.StatusNotFound, "no control endpoint %s %s", r.Method, clip(r.URL.Path, 64))
 	}
 }
+
+// AccessKey describes one access key of a user, without its secret.
+type AccessKey struct {
+	ID      string
+	Status  string
+	Created time.Time
+}
+
+// AccessKeys lists user's access keys, sorted by id.
+func (s *Server) AccessKeys(userName string) ([]AccessKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.Users[userName] == nil {
+		return nil, fmt.Errorf("listing access keys of %q: %w", userName, ErrNotFound)
+	}
+	var out []AccessKey
+	for _, k := range s.st.userKeys(userName) {
+		out = append(out, AccessKey{ID: k.ID, Status: k.Status, Created: k.Created})
+	}
+	return out, nil
+}

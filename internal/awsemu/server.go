@@ -107,6 +107,10 @@ const (
 	// the caller and action, as if a policy denied it: not retryable, so a
 	// client fails on the first attempt. EC2 and S3 answer their own codes.
 	AccessDeniedFault
+	// InvalidTokenFault answers InvalidClientTokenId (403), as AWS does for
+	// a key IAM has created but STS does not know yet (IAM is eventually
+	// consistent): the first calls with a brand-new key fail this way.
+	InvalidTokenFault
 )
 
 // String returns the kind's name as used by the control API.
@@ -122,18 +126,20 @@ func (k FaultKind) String() string {
 		return "reset"
 	case AccessDeniedFault:
 		return "access-denied"
+	case InvalidTokenFault:
+		return "invalid-token"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
 
 // ParseFaultKind is the inverse of FaultKind.String.
 func ParseFaultKind(s string) (FaultKind, error) {
-	for k := Throttle; k <= AccessDeniedFault; k++ {
+	for k := Throttle; k <= InvalidTokenFault; k++ {
 		if strings.EqualFold(s, k.String()) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown fault kind %q (want throttle, server-error, stall, reset or access-denied)", s)
+	return 0, fmt.Errorf("unknown fault kind %q (want throttle, server-error, stall, reset, access-denied or invalid-token)", s)
 }
 
 // Fault is an injected failure.
@@ -176,6 +182,10 @@ type Server struct {
 	log    []Call
 	faults []faultRule
 	closed bool
+	// signin and logins are the federation endpoint's sign-in tokens and
+	// successful console logins; not part of the saved state.
+	signin map[string]signinGrant
+	logins []ConsoleLogin
 }
 
 // Start listens on o.Addr and serves the emulator until Close. ctx bounds
@@ -439,6 +449,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	if r.URL.Path == FederationPath {
+		s.serveFederation(w, r)
+		return
+	}
 	switch scopeService(r) {
 	case "s3":
 		s.serve(w, r, s3Protocol{})
@@ -493,6 +507,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, proto protocol) {
 			faultErr = throttling()
 		case ServerError:
 			faultErr = serviceFailure()
+		case InvalidTokenFault:
+			faultErr = invalidClientTokenID()
 		case Reset:
 			logged.ErrorCode = "ConnectionReset"
 			s.appendLog(logged)

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/rotate"
 	"github.com/awsmfa/awsmfa/internal/tty"
 	"github.com/spf13/cobra"
 )
@@ -52,6 +53,18 @@ type Env struct {
 	// (execve); when nil, exec starts it as a child and waits.
 	ReplaceProcess func(path string, argv, env []string) error
 
+	// OpenBrowser opens a local page in the user's browser (login); nil
+	// means the platform's opener (xdg-open, open, the URL handler).
+	OpenBrowser func(ctx context.Context, target string) error
+
+	// testOnlyBrowserPageLifetime replaces how long login keeps its
+	// sign-in page on disk after opening it; zero means the default.
+	testOnlyBrowserPageLifetime time.Duration
+	// testOnlyRotateStep is told each step rotate reaches (tests kill the
+	// process there); testOnlyRotateNoWait makes rotate's wait for a new
+	// key retry without sleeping.
+	testOnlyRotateStep   func(rotate.Step)
+	testOnlyRotateNoWait bool
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
 	testOnlyScryptWorkFactor int
@@ -164,6 +177,8 @@ with an MFA code, for short-lived STS credentials.`,
 		newCredentialProcessCmd(env, g),
 		newWriteCmd(env, g),
 		newClearCmd(env, g),
+		newLoginCmd(env, g),
+		newRotateCmd(env, g),
 		newPolicyCmd(env, g),
 		newSetupCmd(env, g),
 		newAuditCmd(env, g),

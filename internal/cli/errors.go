@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
+	"github.com/awsmfa/awsmfa/internal/console"
 	"github.com/awsmfa/awsmfa/internal/fsutil"
 	"github.com/awsmfa/awsmfa/internal/mfapolicy"
 	"github.com/awsmfa/awsmfa/internal/session"
@@ -77,6 +78,8 @@ func hints(err error) []string {
 			if e.Hint != "" {
 				out = append(out, e.Hint)
 			}
+		case interface{ Hints() []string }:
+			out = append(out, e.Hints()...)
 		}
 		err = errors.Unwrap(err)
 	}
@@ -121,6 +124,12 @@ func exitCode(err error) int {
 		return ExitNotFound
 	case session.KindVaultLocked:
 		return ExitVaultLocked
+	}
+	switch {
+	case errors.Is(err, console.ErrNotFederated):
+		return ExitConfig // a profile type that cannot sign in
+	case errors.Is(err, console.ErrRefused):
+		return ExitAWSRefused
 	}
 	if errors.Is(err, awsconfig.ErrKeyChanged) || errors.Is(err, awsconfig.ErrCannotWire) || errors.Is(err, awsconfig.ErrWiringChanged) {
 		return ExitConfig // an edit refused

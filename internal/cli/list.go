@@ -53,6 +53,9 @@ type listedProfile struct {
 	Plaintext     bool   `json:"plaintext_key"`
 	// Session is the agent's cached credentials for the profile, if any.
 	Session *listedSession `json:"session,omitempty"`
+	// KeyCreated is when AWS created the vault's key, when known (rotate
+	// records it; a key added by hand has none).
+	KeyCreated time.Time `json:"key_created,omitzero"`
 }
 
 type listedSession struct {
@@ -123,6 +126,11 @@ func runList(ctx context.Context, env *Env, g *globalOptions, o *listOptions) er
 		if lp.InVault && lp.Kind == kindOther {
 			lp.Kind = kindVault
 		}
+		if lp.InVault {
+			if e, err := store.Get(ctx, n); err == nil && !e.Created.IsZero() {
+				lp.KeyCreated = e.Created.UTC()
+			}
+		}
 		if si, ok := sessions[n]; ok {
 			lp.Session = &listedSession{Kind: si.Kind, Expiration: si.Expiration.UTC()}
 		}
@@ -184,7 +192,7 @@ func agentSessions(ctx context.Context, env *Env) map[string]session.SessionInfo
 func printListing(w io.Writer, l listing, now time.Time) error {
 	fmt.Fprintf(w, "vault: %s (%s)\n", l.Backend, l.VaultState)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\tSESSION")
+	fmt.Fprintln(tw, "PROFILE\tKIND\tSOURCE\tMFA SERIAL\tREGION\tKEY AGE\tSESSION")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -200,7 +208,11 @@ func printListing(w io.Writer, l listing, now time.Time) error {
 		if p.Session != nil {
 			sess = fmt.Sprintf("%s, %s left", p.Session.Kind, p.Session.Expiration.Sub(now).Round(time.Minute))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region), sess)
+		age := "-"
+		if !p.KeyCreated.IsZero() {
+			age = fmt.Sprintf("%dd", int(now.Sub(p.KeyCreated)/(24*time.Hour)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, kind, dash(p.SourceProfile), dash(p.MFASerial), dash(p.Region), age, sess)
 	}
 	return tw.Flush()
 }

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 				env.Args = append(env.Args, "--lifetime", "10m")
 			}
 			env.testOnlyScryptWorkFactor = 10
+			testOnlyLoginRotate(env)
 			exitFile := os.Getenv("AWSMFA_TEST_EXIT_FILE")
 			if exitFile != "" {
 				// A command that replaces the process (exec) leaves no status.
@@ -106,6 +107,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"lines":              cmdLines,
 		"canary":             cmdCanary,
 		"capture-creds":      cmdCaptureCreds,
+		"login-redirect":     cmdLoginRedirect,
 		"process-gone":       cmdProcessGone,
 		"mask-key":           cmdMaskKey,
 	}

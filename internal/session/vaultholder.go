@@ -117,9 +117,12 @@ type VaultResult struct {
 	Open    bool   `json:"open"`
 	// Names answers list.
 	Names []string `json:"names,omitempty"`
-	// KeyID and Added answer get.
-	KeyID string    `json:"key_id,omitempty"`
-	Added time.Time `json:"added,omitzero"`
+	// KeyID and Added answer get, with the entry's Created and Replaces
+	// (see vault.Entry).
+	KeyID    string    `json:"key_id,omitempty"`
+	Added    time.Time `json:"added,omitzero"`
+	Created  time.Time `json:"created,omitzero"`
+	Replaces string    `json:"replaces,omitempty"`
 }
 
 // Vault runs req on the vault the Broker holds for req's caller, asking
@@ -160,7 +163,7 @@ func (b *Broker) Vault(ctx context.Context, req VaultRequest, asker Asker) (Vaul
 		case VaultGet:
 			var e vault.Entry
 			if e, err = s.Get(ctx, req.Profile); err == nil {
-				res.KeyID, res.Added = e.AccessKeyID, e.Added
+				res.KeyID, res.Added, res.Created, res.Replaces = e.AccessKeyID, e.Added, e.Created, e.Replaces
 				b.noteKey(vk, req.Profile, e.AccessKeyID)
 			}
 		case VaultPut:

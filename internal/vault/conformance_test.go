@@ -37,15 +37,23 @@ func testEntry(i int) Entry {
 	}
 	secret[0] = secretAlphabet[i%64]
 	secret[1] = secretAlphabet[(i/64)%64]
-	return Entry{
+	e := Entry{
 		AccessKeyID:     string(id),
 		SecretAccessKey: string(secret),
 		Added:           time.Date(2026, 1, 2, 3, 4, 5, i*1000, time.UTC),
 	}
+	if i%2 == 1 {
+		// A key stored by rotate: its creation date, and the key it
+		// replaces while the rotation is unfinished.
+		e.Created = time.Date(2026, 1, 2, 3, 4, 0, i*1000, time.UTC)
+		e.Replaces = "AKIAREPLACED" + strings.Repeat("A", 8)
+	}
+	return e
 }
 
 func sameEntry(a, b Entry) bool {
-	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey && a.Added.Equal(b.Added)
+	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey && a.Added.Equal(b.Added) &&
+		a.Created.Equal(b.Created) && a.Replaces == b.Replaces
 }
 
 func mustGet(t *testing.T, s Store, profile string, want Entry) {

@@ -71,6 +71,8 @@ type storedEntry struct {
 	AccessKeyID     string    `json:"access_key_id"`
 	SecretAccessKey string    `json:"secret_access_key"`
 	Added           time.Time `json:"added"`
+	Created         time.Time `json:"created,omitzero"`
+	Replaces        string    `json:"replaces,omitempty"`
 }
 
 func toStored(e Entry) storedEntry {

@@ -58,6 +58,12 @@ type Entry struct {
 	SecretAccessKey string
 	// Added is when the key was stored; informational.
 	Added time.Time
+	// Created is when AWS created the key (its CreateDate), when known:
+	// rotate records it; keys added or imported by hand leave it zero.
+	Created time.Time
+	// Replaces is the id of the key this one replaces while a rotation is
+	// unfinished (the old key may still exist at AWS); empty otherwise.
+	Replaces string
 }
 
 // Validate checks the shape of the key: an access key id is "AKIA" followed by

@@ -53,10 +53,22 @@
 //	    ones included. "awsemu mutations 0" proves a dry run.
 //	awsemu log
 //	    Print the call log, one "ACTION [ERRORCODE]" line per call.
+//	awsemu keys USER [VAR]
+//	    Print USER's access keys, one "ID STATUS" line each, and set $VAR
+//	    to the id of the newest one when given.
+//	awsemu signer ACTION [VAR]
+//	    Print the access key id that signed the latest call of ACTION (for
+//	    federation calls, the session's key id), and set $VAR to it when
+//	    given. Fails when ACTION was never called.
+//	awsemu logins
+//	    Print the console logins through the federation endpoint, one
+//	    "SESSIONKEYID DURATION DESTINATION ISSUER" line each.
 //	awsemu fault [-after K] ACTION KIND N [STALL]
 //	    Make N calls of ACTION (* = any) fail, after letting K through: KIND
-//	    is throttle, server-error, stall (for STALL, a duration), reset or
-//	    access-denied (AccessDenied, which SDKs do not retry).
+//	    is throttle, server-error, stall (for STALL, a duration), reset,
+//	    access-denied (AccessDenied, which SDKs do not retry) or
+//	    invalid-token (InvalidClientTokenId, as for a key STS does not know
+//	    yet).
 //	awsemu query [-export] ACTION [NAME=VALUE...]
 //	    Make a SigV4-signed query-protocol call with AWS_ACCESS_KEY_ID,
 //	    AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the script's
@@ -131,7 +143,7 @@ func (reg *registry) server(ts *testscript.TestScript) *awsemu.Server {
 
 func (reg *registry) command(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: awsemu start|user|mfa|code|advance|role|policy|group|managed|attach|calls|mutations|log|fault|query ...")
+		ts.Fatalf("usage: awsemu start|user|mfa|code|advance|role|policy|group|managed|attach|calls|mutations|log|keys|signer|logins|fault|query ...")
 	}
 	sub, rest := args[0], args[1:]
 	var err error
@@ -153,6 +165,7 @@ func (reg *registry) command(ts *testscript.TestScript, neg bool, args []string)
 			"user": cmdUser, "mfa": cmdMFA, "code": cmdCode, "advance": cmdAdvance, "role": cmdRole,
 			"policy": cmdPolicy, "fault": cmdFault, "query": cmdQuery, "group": cmdGroup, "managed": cmdManaged,
 			"attach": cmdAttach, "log": cmdLog, "freeze": cmdFreeze, "next-seed": cmdNextSeed, "totp": cmdTOTP,
+			"keys": cmdKeys, "signer": cmdSigner, "logins": cmdLogins,
 		}[sub]
 		if !ok {
 			ts.Fatalf("awsemu: unknown subcommand %q", sub)
@@ -417,6 +430,54 @@ func cmdLog(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
 	}
 	for _, c := range s.CallLog() {
 		fmt.Fprintln(ts.Stdout(), strings.TrimSpace(c.Action+" "+c.ErrorCode))
+	}
+	return nil
+}
+
+func cmdKeys(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 1 && len(args) != 2 {
+		return errors.New("usage: awsemu keys USER [VAR]")
+	}
+	keys, err := s.AccessKeys(args[0])
+	if err != nil {
+		return err
+	}
+	var newest awsemu.AccessKey
+	for _, k := range keys {
+		fmt.Fprintf(ts.Stdout(), "%s %s\n", k.ID, k.Status)
+		if !k.Created.Before(newest.Created) {
+			newest = k
+		}
+	}
+	if len(args) == 2 {
+		ts.Setenv(args[1], newest.ID)
+	}
+	return nil
+}
+
+func cmdSigner(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 1 && len(args) != 2 {
+		return errors.New("usage: awsemu signer ACTION [VAR]")
+	}
+	log := s.CallLog()
+	for i := len(log) - 1; i >= 0; i-- {
+		if log[i].Action == args[0] {
+			fmt.Fprintln(ts.Stdout(), log[i].AccessKeyID)
+			if len(args) == 2 {
+				ts.Setenv(args[1], log[i].AccessKeyID)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%s was never called", args[0])
+}
+
+func cmdLogins(ts *testscript.TestScript, s *awsemu.Server, args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: awsemu logins")
+	}
+	for _, l := range s.ConsoleLogins() {
+		fmt.Fprintf(ts.Stdout(), "%s %s %s %s\n", l.SessionKeyID, l.Duration.Round(time.Minute), l.Destination, l.Issuer)
 	}
 	return nil
 }
