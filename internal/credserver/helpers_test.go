@@ -49,6 +49,8 @@ type source struct {
 	block chan struct{}
 	// err, when set, is returned instead of credentials.
 	err error
+	// noToken drops the session token from the sets handed out.
+	noToken bool
 	// ctxErr records the context's error seen by a blocked call.
 	ctxErr error
 }
@@ -58,7 +60,7 @@ func (s *source) get(ctx context.Context, min time.Duration) (session.Credential
 	s.calls++
 	n := s.calls
 	s.mins = append(s.mins, min)
-	block, err := s.block, s.err
+	block, err, life, noToken := s.block, s.err, s.life, s.noToken
 	s.mu.Unlock()
 	if block != nil {
 		select {
@@ -73,12 +75,16 @@ func (s *source) get(ctx context.Context, min time.Duration) (session.Credential
 	if err != nil {
 		return session.Credentials{}, err
 	}
-	return session.Credentials{
+	c := session.Credentials{
 		AccessKeyID:     fmt.Sprintf("ASIATESTKEY%08d", n),
 		SecretAccessKey: fmt.Sprintf("secret-%d-%s", n, strings.Repeat("s", 30)),
 		SessionToken:    fmt.Sprintf("token-%d-%s", n, strings.Repeat("t", 60)),
-		Expiration:      s.clock.Now().Add(s.life),
-	}, nil
+		Expiration:      s.clock.Now().Add(life),
+	}
+	if noToken {
+		c.SessionToken = ""
+	}
+	return c, nil
 }
 
 func (s *source) callCount() int {

@@ -200,10 +200,10 @@ func TestPeerOfAnotherUID(t *testing.T) {
 		{"owner unknown", func(netip.AddrPort, netip.AddrPort) (int, error) { return -1, errNotInTableForTest }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var asked []netip.AddrPort
+			lookups := make(chan [2]netip.AddrPort, 1)
 			f := start(t, func(o *Options) {
 				o.peerUID = func(local, remote netip.AddrPort) (int, error) {
-					asked = append(asked, local, remote)
+					lookups <- [2]netip.AddrPort{local, remote}
 					return tc.owner(local, remote)
 				}
 			})
@@ -214,7 +214,8 @@ func TestPeerOfAnotherUID(t *testing.T) {
 			if f.src.callCount() != 0 {
 				t.Errorf("the source was called for a refused peer")
 			}
-			if len(asked) != 2 || asked[0].String() != f.s.host || !asked[1].Addr().IsLoopback() || asked[1].Port() == asked[0].Port() {
+			asked := <-lookups
+			if asked[0].String() != f.s.host || !asked[1].Addr().IsLoopback() || asked[1].Port() == asked[0].Port() {
 				t.Errorf("the lookup was asked for %v, want [server end, client end]", asked)
 			}
 			if !strings.Contains(f.log.String(), "refused") {
