@@ -52,9 +52,30 @@ var requestEnv = []string{
 // process with --no-agent. A mistyped profile gets a did-you-mean hint.
 func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (_ session.Result, err error) {
 	defer func() { err = e.didYouMean(err, profile) }()
-	home, err := e.home()
+	req, err := e.credentialRequest(g, profile, o, minRemaining)
 	if err != nil {
 		return session.Result{}, err
+	}
+	asker := e.asker(o)
+
+	if e.agentDisabled(o) {
+		b := session.NewBroker(session.Options{OpenVault: e.vaultOpener(), Now: e.Now})
+		return b.Credentials(ctx, req, asker)
+	}
+	c, err := e.connectAgent(ctx, true)
+	if err != nil {
+		return session.Result{}, err
+	}
+	defer c.Close()
+	return c.Credentials(ctx, req, asker)
+}
+
+// credentialRequest is the Broker's request for profile with this
+// command's flags and environment.
+func (e *Env) credentialRequest(g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (session.Request, error) {
+	home, err := e.home()
+	if err != nil {
+		return session.Request{}, err
 	}
 	req := session.Request{
 		Profile:         profile,
@@ -74,18 +95,7 @@ func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string,
 	if req.Env["HOME"] == "" {
 		req.Env["HOME"] = home
 	}
-	asker := e.asker(o)
-
-	if e.agentDisabled(o) {
-		b := session.NewBroker(session.Options{OpenVault: e.vaultOpener(), Now: e.Now})
-		return b.Credentials(ctx, req, asker)
-	}
-	c, err := e.connectAgent(ctx, true)
-	if err != nil {
-		return session.Result{}, err
-	}
-	defer c.Close()
-	return c.Credentials(ctx, req, asker)
+	return req, nil
 }
 
 // agentDisabled reports whether this run works in-process.

@@ -216,6 +216,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 // URL is the endpoint's full URI, http://127.0.0.1:PORT/awsmfa/RANDOM.
 func (s *Server) URL() string { return s.url }
 
+// Port is the port the endpoint listens on.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
 // Token is the value a client must send as its Authorization header.
 func (s *Server) Token() string { return string(s.token) }
 
