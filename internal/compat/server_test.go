@@ -92,9 +92,10 @@ func advanceClocks(ctx context.Context, d time.Duration) error {
 //
 //	identity          GetCallerIdentity through the default chain; prints
 //	                  {"Arn","Source"}
-//	burst N           fetch once, move the clocks an hour on, then N
-//	                  concurrent fetches through N container providers;
-//	                  prints {"Before","After":[...]} (key ids only)
+//	burst N D...      fetch once; then for each duration D move the clocks
+//	                  D on and make N concurrent fetches through N container
+//	                  providers; prints the key ids of each round
+//	                  ([[first], [N keys], ...])
 func containerMain(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
@@ -129,7 +130,7 @@ func containerFlow(ctx context.Context, args []string) (any, error) {
 			return nil, err
 		}
 		return map[string]string{"Arn": aws.ToString(id.Arn), "Source": creds.Source}, nil
-	case len(args) == 2 && args[0] == "burst":
+	case len(args) >= 3 && args[0] == "burst":
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
 			return nil, err
@@ -139,31 +140,39 @@ func containerFlow(ctx context.Context, args []string) (any, error) {
 			c, err := p.Retrieve(ctx)
 			return c.AccessKeyID, err
 		}
-		before, err := fetch()
+		first, err := fetch()
 		if err != nil {
 			return nil, err
 		}
-		if err := advanceClocks(ctx, time.Hour); err != nil {
-			return nil, err
+		rounds := [][]string{{first}}
+		for _, a := range args[2:] {
+			d, err := time.ParseDuration(a)
+			if err != nil {
+				return nil, err
+			}
+			if err := advanceClocks(ctx, d); err != nil {
+				return nil, err
+			}
+			keys := make([]string, n)
+			errs := make([]error, n)
+			var start, wg sync.WaitGroup
+			start.Add(1)
+			for i := range n {
+				wg.Go(func() {
+					start.Wait()
+					keys[i], errs[i] = fetch()
+				})
+			}
+			start.Done()
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				return nil, err
+			}
+			rounds = append(rounds, keys)
 		}
-		after := make([]string, n)
-		errs := make([]error, n)
-		var start, wg sync.WaitGroup
-		start.Add(1)
-		for i := range n {
-			wg.Go(func() {
-				start.Wait()
-				after[i], errs[i] = fetch()
-			})
-		}
-		start.Done()
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
-		}
-		return map[string]any{"Before": before, "After": after}, nil
+		return rounds, nil
 	}
-	return nil, errors.New("usage: compat-container identity | burst N")
+	return nil, errors.New("usage: compat-container identity | burst N D...")
 }
 
 // serverSetup is awsmfa (this test binary) with one user's profiles, the
@@ -286,30 +295,37 @@ func TestServerLongJob(t *testing.T) {
 }
 
 // TestServerConcurrentAtExpiry: 32 Go SDK container providers fetching at
-// once, the moment the role credentials expire, cause one AssumeRole, and
-// all get the new set.
+// once, the moment the role credentials expire, cause one AssumeRole and
+// no code; at the moment the MFA session (8 h) ends, 32 fetches cause one
+// MFA code, one GetSessionToken and one AssumeRole. Every fetch of a round
+// gets the same new set.
 func TestServerConcurrentAtExpiry(t *testing.T) {
 	tg := startEmulator(t)
 	s := newServerSetup(t, tg, "burst")
 	const n = 32
-	var out struct {
-		Before string
-		After  []string
+	var rounds [][]string
+	decodeJSON(t, "the bursts", s.exec(t, "the bursts", nil, s.self, containerHelper, "burst", strconv.Itoa(n), "1h", "8h"), &rounds)
+	if len(rounds) != 3 {
+		t.Fatalf("%d rounds, want 3", len(rounds))
 	}
-	decodeJSON(t, "the burst", s.exec(t, "the burst", nil, s.self, containerHelper, "burst", strconv.Itoa(n)), &out)
-	if len(out.After) != n {
-		t.Fatalf("%d fetches answered, want %d", len(out.After), n)
-	}
-	for i, k := range out.After {
-		if k == out.Before || k != out.After[0] {
-			t.Errorf("fetch %d got %s; want one new set for all (before: %s, first: %s)", i, k, out.Before, out.After[0])
+	for r := 1; r < len(rounds); r++ {
+		if len(rounds[r]) != n {
+			t.Fatalf("round %d: %d fetches answered, want %d", r, len(rounds[r]), n)
+		}
+		for i, k := range rounds[r] {
+			if k == rounds[r-1][0] || k != rounds[r][0] {
+				t.Errorf("round %d, fetch %d got %s; want one new set for all (before: %s, first: %s)", r, i, k, rounds[r-1][0], rounds[r][0])
+			}
 		}
 	}
-	if got := successfulCalls(tg, "AssumeRole"); got != 2 {
-		t.Errorf("%d AssumeRole calls, want 2 (the first set, then 1 for %d concurrent fetches at expiry)", got, n)
+	if got := successfulCalls(tg, "AssumeRole"); got != 3 {
+		t.Errorf("%d AssumeRole calls, want 3 (the first set, then 1 for each round of %d concurrent fetches)", got, n)
 	}
-	if got := s.u.codesAsked(t); got != 1 {
-		t.Errorf("%d MFA codes asked, want 1", got)
+	if got := tg.calls("GetSessionToken", s.u.f.key.ID); got != 2 {
+		t.Errorf("%d GetSessionToken calls, want 2 (the first, then 1 when the MFA session ended)", got)
+	}
+	if got := s.u.codesAsked(t); got != 2 {
+		t.Errorf("%d MFA codes asked, want 2 (the first, then 1 for %d fetches when the MFA session ended)", got, n)
 	}
 }
 
