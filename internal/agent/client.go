@@ -57,6 +57,7 @@ func DetachedStart(exe, argv0 string, args, env []string) func(context.Context) 
 // several goroutines; requests on one Client run one at a time.
 type Client struct {
 	sock string
+	pid  int // the agent's, from its hello
 
 	mu     sync.Mutex
 	conn   net.Conn
@@ -217,6 +218,7 @@ func dialClient(ctx context.Context, dir, sock, version string) (*Client, string
 		c.Close()
 		return nil, "", err
 	}
+	cl.pid = hello.PID
 	agentVersion := hello.Version
 	if hello.Proto != ProtocolVersion {
 		// Another protocol is another version, whatever the label says.
@@ -418,10 +420,29 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return *m.Status, nil
 }
 
-// Stop makes the agent forget everything and exit, and waits (bounded) until
-// it no longer answers.
-func (c *Client) Stop(ctx context.Context) error {
-	m, err := c.call(ctx, message{Type: msgStop}, nil)
+// Stop makes the agent forget everything and exit, and waits (bounded)
+// until its process has ended: only then are the secrets it held gone from
+// memory.
+func (c *Client) Stop(ctx context.Context) error { return c.end(ctx, msgStop) }
+
+// Lock makes the agent forget every session and the unlocked vault. The
+// agent then exits, because dropping references leaves copies of secrets in
+// its memory until the process ends; Lock waits (bounded) for that, and the
+// next command starts a fresh agent.
+func (c *Client) Lock(ctx context.Context) error { return c.end(ctx, msgLock) }
+
+// end sends stop or lock and waits for the socket to go and the agent's
+// process to end.
+func (c *Client) end(ctx context.Context, typ string) error {
+	// The watch is opened first, so that the pid cannot be reused by
+	// another process in between. An agent inside this very process (tests)
+	// cannot be waited for.
+	var pw *processWatch
+	if c.pid > 0 && c.pid != os.Getpid() {
+		pw = watchProcess(c.pid)
+		defer pw.close()
+	}
+	m, err := c.call(ctx, message{Type: typ}, nil)
 	if err != nil {
 		return err
 	}
@@ -429,16 +450,13 @@ func (c *Client) Stop(ctx context.Context) error {
 		return err
 	}
 	c.Close()
-	return waitGone(ctx, c.sock)
-}
-
-// Lock makes the agent forget every session and the unlocked vault.
-func (c *Client) Lock(ctx context.Context) error {
-	m, err := c.call(ctx, message{Type: msgLock}, nil)
-	if err != nil {
+	if err := waitGone(ctx, c.sock); err != nil {
 		return err
 	}
-	return replyErr(m)
+	if pw != nil {
+		return pw.wait(ctx, exitTimeout)
+	}
+	return nil
 }
 
 // Clear makes the agent forget profile's sessions ("" = all) and returns how

@@ -6,12 +6,14 @@ import "time"
 // that tests can move time instead of waiting for it.
 type Clock interface {
 	Now() time.Time
-	// After delivers once on the returned channel when d has passed; d <= 0
-	// delivers at once.
-	After(d time.Duration) <-chan time.Time
+	// At delivers once on the returned channel when the clock reaches t; a t
+	// not after Now delivers at once. Taking an absolute time (rather than a
+	// duration from a Now read earlier) leaves no window in which the clock
+	// can move between computing the wait and registering it.
+	At(t time.Time) <-chan time.Time
 }
 
 type realClock struct{}
 
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (realClock) Now() time.Time                  { return time.Now() }
+func (realClock) At(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }

@@ -108,8 +108,12 @@ func (r *run) serve(c net.Conn) {
 				Hint: "run `awsmfa agent stop`",
 			}}
 		case m.Type == msgLock:
+			// Forgetting is not enough: copies of the secrets stay in the
+			// process's memory until it ends. So lock ends the agent.
 			r.srv.Backend.Lock()
-			reply = message{Type: msgReply}
+			_ = w.write(message{Type: msgReply})
+			r.shutdown("locked")
+			return
 		case m.Type == msgClear:
 			reply = message{Type: msgReply, Count: r.srv.Backend.Forget(m.Profile)}
 		case m.Type == msgForgetVault:
@@ -120,7 +124,31 @@ func (r *run) serve(c net.Conn) {
 				reply.Error = &wireError{Kind: session.KindUnsupported, Msg: "this agent holds no vault to forget"}
 			}
 		case m.Type == msgCredentials && m.Request != nil:
-			reply, ok = r.credentials(w, in, *m.Request)
+			req := *m.Request
+			reply, ok = r.relay(w, in, func(ctx context.Context, a session.Asker) message {
+				res, err := r.srv.Backend.Credentials(ctx, req, a)
+				if err != nil {
+					return message{Type: msgReply, Error: toWire(err)}
+				}
+				return message{Type: msgReply, Result: &res}
+			})
+			if !ok {
+				return
+			}
+		case m.Type == msgVault && m.Vault != nil:
+			vs, isVS := r.srv.Backend.(VaultServer)
+			if !isVS {
+				reply = message{Type: msgReply, Error: &wireError{Kind: session.KindUnsupported, Msg: "this agent serves no vault operations"}}
+				break
+			}
+			req := *m.Vault
+			reply, ok = r.relay(w, in, func(ctx context.Context, a session.Asker) message {
+				res, err := vs.Vault(ctx, req, a)
+				if err != nil {
+					return message{Type: msgReply, Error: toWire(err)}
+				}
+				return message{Type: msgReply, VaultResult: &res}
+			})
 			if !ok {
 				return
 			}
@@ -152,30 +180,20 @@ func (r *run) status() *Status {
 	return st
 }
 
-type credOutcome struct {
-	res session.Result
-	err error
-}
-
-// credentials runs one credentials request, relaying the Backend's asks to
-// the client. It reports false when the connection is no longer usable (the
-// client left or broke the protocol); the Backend has returned either way.
-func (r *run) credentials(w *connWriter, in <-chan message, req session.Request) (message, bool) {
+// relay runs one request that may ask the client things (credentials, a
+// vault operation), relaying run's asks to the client. It reports false when
+// the connection is no longer usable (the client left or broke the
+// protocol); run has returned either way.
+func (r *run) relay(w *connWriter, in <-chan message, run func(ctx context.Context, a session.Asker) message) (message, bool) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	a := &connAsker{w: w, answers: make(chan message, 1), gone: make(chan struct{})}
-	out := make(chan credOutcome, 1)
-	go func() {
-		res, err := r.srv.Backend.Credentials(ctx, req, a)
-		out <- credOutcome{res, err}
-	}()
+	out := make(chan message, 1)
+	go func() { out <- run(ctx, a) }()
 	for {
 		select {
-		case o := <-out:
-			if o.err != nil {
-				return message{Type: msgReply, Error: toWire(o.err)}, true
-			}
-			return message{Type: msgReply, Result: &o.res}, true
+		case reply := <-out:
+			return reply, true
 		case m, ok := <-in:
 			if ok && m.Type == msgAnswer {
 				a.deliver(m)

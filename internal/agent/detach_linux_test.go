@@ -3,11 +3,14 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +34,11 @@ func TestStartDetached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"AWSMFA_TEST_MARK=1"}
+	ready := filepath.Join(t.TempDir(), "ready")
+	if err := unix.Mkfifo(ready, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWSMFA_TEST_MARK=1", "AWSMFA_TEST_READY=" + ready}
 	pid, err := StartDetached(exe, sleeperArgv0, []string{"agent", "run"}, env)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +53,28 @@ func TestStartDetached(t *testing.T) {
 		}
 	})
 	proc := "/proc/" + strconv.Itoa(pid)
+
+	// Inspect the child only once it runs its main: while the dynamic
+	// loader of a -race (cgo) binary starts, it briefly holds libc open.
+	started := make(chan error, 1)
+	go func() {
+		// Open blocks until the child opens the FIFO to write; the read
+		// ends at EOF, once the child has closed it again.
+		f, err := os.Open(ready)
+		if err == nil {
+			_, err = io.ReadAll(f)
+			f.Close()
+		}
+		started <- err
+	}()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("waiting for the child to start: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the child did not start within a minute")
+	}
 
 	stat, err := os.ReadFile(proc + "/stat")
 	if err != nil {

@@ -34,9 +34,12 @@
 // client opens with a hello carrying its version; the agent answers with its
 // own. A client of another version may only ask for status or stop; Connect
 // uses stop to replace an agent of another version. Then the client sends one
-// request at a time (credentials, status, stop, lock, clear, forget-vault) and
-// reads one reply. During a credentials request the agent may send asks (an
-// MFA code, the vault passphrase, a choice among MFA devices) that the client
-// answers through its session.Asker before the reply comes. Secrets cross the
-// socket only in the credentials reply and in answers, and are never logged.
+// request at a time (credentials, vault, status, stop, lock, clear,
+// forget-vault) and reads one reply. During a credentials or vault request
+// the agent may send asks (an MFA code, the vault passphrase, a choice among
+// MFA devices) that the client answers through its session.Asker before the
+// reply comes. Secrets cross the socket only in the credentials reply, in
+// answers, and in a vault put (the key being stored); a vault reply never
+// holds one. Nothing secret is logged. Lock, like stop, ends the agent's
+// process, and the client waits until it is gone.
 package agent

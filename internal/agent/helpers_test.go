@@ -26,6 +26,14 @@ const (
 func TestMain(m *testing.M) {
 	switch filepath.Base(os.Args[0]) {
 	case sleeperArgv0:
+		if ready := os.Getenv("AWSMFA_TEST_READY"); ready != "" {
+			// Tell the test that start-up (the dynamic loader, the
+			// runtime's own files) is over: a FIFO's reader wakes up here.
+			if f, err := os.OpenFile(ready, os.O_WRONLY, 0); err == nil {
+				f.Write([]byte{1})
+				f.Close()
+			}
+		}
 		time.Sleep(time.Minute) // killed by the test long before
 		os.Exit(0)
 	case hardenArgv0:
@@ -61,15 +69,15 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+func (c *fakeClock) At(t time.Time) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
-	if d <= 0 {
+	if !t.After(c.now) {
 		ch <- c.now
 		return ch
 	}
-	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
+	c.waiters = append(c.waiters, fakeWaiter{at: t, ch: ch})
 	return ch
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/session"
+	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
 // ProtocolVersion changes whenever the messages below change incompatibly.
@@ -29,6 +30,7 @@ const (
 	msgLock        = "lock"
 	msgClear       = "clear"
 	msgForgetVault = "forget-vault"
+	msgVault       = "vault"
 	msgAsk         = "ask"
 	msgAnswer      = "answer"
 	msgReply       = "reply"
@@ -54,6 +56,9 @@ type message struct {
 	Request *session.Request `json:"request,omitempty"`
 	// clear request
 	Profile string `json:"profile,omitempty"`
+	// vault request and its reply
+	Vault       *session.VaultRequest `json:"vault,omitempty"`
+	VaultResult *session.VaultResult  `json:"vault_result,omitempty"`
 
 	// ask (agent → client) and answer (client → agent); ID pairs them.
 	ID       uint64          `json:"id,omitempty"`
@@ -79,7 +84,36 @@ type wireError struct {
 	Kind session.Kind `json:"kind,omitempty"`
 	Msg  string       `json:"msg"`
 	Hint string       `json:"hint,omitempty"`
+	// Vault names the vault sentinel error the cause wraps, if any, so
+	// that the client can tell a missing key from a wrong passphrase.
+	Vault string `json:"vault,omitempty"`
 }
+
+// vaultSentinels are the vault errors that keep their identity across the
+// socket.
+var vaultSentinels = []struct {
+	name string
+	err  error
+}{
+	{"not_found", vault.ErrNotFound},
+	{"wrong_passphrase", vault.ErrWrongPassphrase},
+	{"no_passphrase", vault.ErrNoPassphrase},
+	{"passphrase_mismatch", vault.ErrPassphraseMismatch},
+	{"malformed_key", vault.ErrMalformedKey},
+	{"invalid_profile", vault.ErrInvalidProfile},
+	{"backend_unavailable", vault.ErrBackendUnavailable},
+	{"keyring_timeout", vault.ErrKeyringTimeout},
+}
+
+// vaultError is a vault error rebuilt on the client: the agent's message,
+// and the sentinel for errors.Is.
+type vaultError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *vaultError) Error() string { return e.msg }
+func (e *vaultError) Unwrap() error { return e.sentinel }
 
 // toWire describes err for the other side. Errors here never hold secrets
 // (a project rule), so err's text may cross.
@@ -87,11 +121,18 @@ func toWire(err error) *wireError {
 	if err == nil {
 		return nil
 	}
+	w := &wireError{Msg: err.Error()}
 	var se *session.Error
 	if errors.As(err, &se) {
-		return &wireError{Kind: se.Kind, Msg: se.Msg, Hint: se.Hint}
+		w = &wireError{Kind: se.Kind, Msg: se.Msg, Hint: se.Hint}
 	}
-	return &wireError{Msg: err.Error()}
+	for _, v := range vaultSentinels {
+		if errors.Is(err, v.err) {
+			w.Vault = v.name
+			break
+		}
+	}
+	return w
 }
 
 // fromWire rebuilds the error the other side sent.
@@ -99,7 +140,16 @@ func (w *wireError) err() error {
 	if w == nil {
 		return nil
 	}
-	return &session.Error{Kind: w.Kind, Msg: w.Msg, Hint: w.Hint}
+	var cause error
+	for _, v := range vaultSentinels {
+		if v.name == w.Vault {
+			cause = v.err
+		}
+	}
+	if w.Kind == "" && cause != nil {
+		return &vaultError{msg: w.Msg, sentinel: cause}
+	}
+	return &session.Error{Kind: w.Kind, Msg: w.Msg, Hint: w.Hint, Err: cause}
 }
 
 // Status describes a running agent.

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -338,7 +341,7 @@ func TestRequests(t *testing.T) {
 	srv.Clock = clock
 	srv.IdleTimeout = 90 * time.Minute
 	srv.Lifetime = 5 * time.Hour
-	start(t, srv)
+	r := start(t, srv)
 	c := connect(t, dir, "v1")
 	ctx := context.Background()
 
@@ -366,9 +369,17 @@ func TestRequests(t *testing.T) {
 	if err := c.Lock(ctx); err != nil {
 		t.Errorf("Lock: %v", err)
 	}
+	// Lock ends the agent (issue 7 item 12): Lock returned once its socket
+	// was gone, and Run returns.
+	if err := r.wait(); err != nil {
+		t.Errorf("Run after Lock = %v, want nil", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, SocketName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("socket still there after Lock: %v", err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !reflect.DeepEqual(b.forgotten, []string{"prod", ""}) || b.vaultForgotten != 1 || b.locks != 1 {
+	if !reflect.DeepEqual(b.forgotten, []string{"prod", ""}) || b.vaultForgotten != 1 || b.locks != 2 { // the lock, and Run's exit
 		t.Errorf("backend saw forgotten %q, vault forgotten %d, locks %d", b.forgotten, b.vaultForgotten, b.locks)
 	}
 }

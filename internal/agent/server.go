@@ -83,6 +83,14 @@ type VaultHolder interface {
 	ForgetVault()
 }
 
+// VaultServer is implemented by a Backend that runs vault operations for
+// clients on the vault it holds open (*session.Broker does), so that add,
+// list, import and remove need no passphrase while the agent is unlocked.
+// Without it, vault requests fail as unsupported.
+type VaultServer interface {
+	Vault(ctx context.Context, req session.VaultRequest, asker session.Asker) (session.VaultResult, error)
+}
+
 // Server is the agent: it serves Backend on Dir/agent.sock.
 type Server struct {
 	Backend Backend
@@ -390,7 +398,7 @@ func (r *run) wait(ctx context.Context) string {
 		case <-ctx.Done():
 			r.shutdown("context done")
 		case <-r.quit:
-		case <-r.clock.After(end.Sub(r.clock.Now())):
+		case <-r.clock.At(end):
 		}
 	}
 	r.mu.Lock()

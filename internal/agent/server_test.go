@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -309,6 +310,51 @@ func TestExpiryWithoutRequests(t *testing.T) {
 	clock.Advance(time.Hour + time.Second)
 	if err := r.wait(); err != nil {
 		t.Errorf("Run = %v, want nil", err)
+	}
+	if n := b.lockCount(); n != 1 {
+		t.Errorf("backend locked %d times, want 1", n)
+	}
+}
+
+// interposedClock lets a test move the clock at the worst moment: after the
+// agent computed how long to wait and before it registered the wait.
+type interposedClock struct {
+	*fakeClock
+	registering chan struct{} // receives once, at the first At
+	proceed     chan struct{} // closed by the test to let At go on
+	once        sync.Once
+}
+
+func (c *interposedClock) At(t time.Time) <-chan time.Time {
+	c.once.Do(func() {
+		c.registering <- struct{}{}
+		<-c.proceed
+	})
+	return c.fakeClock.At(t)
+}
+
+// TestExpiryClockMovesWhileRegistering: time that passes between the
+// agent's decision to wait and the registration of that wait is not lost
+// (issue 7 item 26: TestExpiryWithoutRequests hung under -race when Advance
+// ran in that window).
+func TestExpiryClockMovesWhileRegistering(t *testing.T) {
+	dir := tempDir(t)
+	b := &fakeBackend{}
+	clock := &interposedClock{fakeClock: newFakeClock(), registering: make(chan struct{}), proceed: make(chan struct{})}
+	srv := newTestServer(t, b, dir, "v1")
+	srv.Clock, srv.IdleTimeout = clock, time.Hour
+	r := start(t, srv)
+	<-clock.registering
+	clock.Advance(time.Hour + time.Second)
+	close(clock.proceed)
+	select {
+	case err := <-r.errc:
+		r.once.Do(func() { r.err = err })
+		if err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the agent missed its expiry: the clock moved while the wait was being registered")
 	}
 	if n := b.lockCount(); n != 1 {
 		t.Errorf("backend locked %d times, want 1", n)

@@ -38,6 +38,9 @@ type Env struct {
 	Environ func() []string
 	// HomeDir returns the user's home directory.
 	HomeDir func() (string, error)
+	// Getwd returns the working directory, against which relative paths in
+	// the environment are resolved before they are sent to the agent.
+	Getwd func() (string, error)
 	// GOOS is the operating system whose conventions apply (paths, keyring).
 	GOOS string
 	// Now is the clock.
@@ -65,6 +68,7 @@ func System(args []string) *Env {
 		Getenv:         os.Getenv,
 		Environ:        os.Environ,
 		HomeDir:        os.UserHomeDir,
+		Getwd:          os.Getwd,
 		GOOS:           runtime.GOOS,
 		Now:            time.Now,
 		OpenTTY:        tty.Open,

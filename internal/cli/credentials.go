@@ -77,23 +77,19 @@ func (e *Env) credentialRequest(g *globalOptions, profile string, o *credentialO
 	if err != nil {
 		return session.Request{}, err
 	}
+	reqEnv, err := e.requestEnviron(home)
+	if err != nil {
+		return session.Request{}, err
+	}
 	req := session.Request{
 		Profile:         profile,
-		Env:             map[string]string{},
+		Env:             reqEnv,
 		Backend:         g.backend,
 		Duration:        o.duration,
 		SessionDuration: o.sessionDuration,
 		NoSession:       o.noSession,
 		SaveSerial:      o.save,
 		MinRemaining:    minRemaining,
-	}
-	for _, k := range requestEnv {
-		if v := e.Getenv(k); v != "" {
-			req.Env[k] = v
-		}
-	}
-	if req.Env["HOME"] == "" {
-		req.Env["HOME"] = home
 	}
 	return req, nil
 }
@@ -135,16 +131,9 @@ func (e *Env) connectAgent(ctx context.Context, start bool) (*agent.Client, erro
 	return agent.Connect(ctx, o)
 }
 
-// agentVersion identifies the binary: the module version, and for builds
-// from a checkout the executable's size and time, so that rebuilding
-// replaces a running agent.
-func agentVersion(exe string) string {
-	v := version()
-	if fi, err := os.Stat(exe); err == nil {
-		v += fmt.Sprintf("+%d.%d", fi.Size(), fi.ModTime().UnixNano())
-	}
-	return v
-}
+// agentVersion identifies the binary's build (see agent.BuildIdentity): two
+// copies of one build share an agent, and a rebuild replaces it.
+func agentVersion(exe string) string { return agent.BuildIdentity(version(), exe) }
 
 // agentEnviron is the environment a detached agent starts with: no
 // credentials, no passphrase, no profile selection.

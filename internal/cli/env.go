@@ -92,25 +92,38 @@ func (t *terminal) Close() error {
 	return nil
 }
 
-// openVault opens the vault backend chosen by --backend, AWSMFA_BACKEND or
-// the automatic rule. The passphrase of a file vault is asked on term only
-// when no other source gives it.
+// openVault returns the vault chosen by --backend, AWSMFA_BACKEND or the
+// automatic rule: the running agent's, when it holds that vault open (no
+// passphrase then), else opened here. The passphrase of a file vault is
+// asked on term only when no other source gives it, and asked again when
+// typed wrong.
 func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (vault.Store, error) {
 	dir, err := e.dataDir()
 	if err != nil {
 		return nil, err
 	}
-	var p vault.Prompter
+	var (
+		p       vault.Prompter
+		prompts *countingPrompter
+	)
 	if term != nil && term.available() {
-		p = term
+		prompts = &countingPrompter{term: term}
+		p = prompts
 	}
-	return vault.Open(ctx, vault.Options{
+	if s := e.agentVault(ctx, g, p); s != nil {
+		return &commandStore{Store: s, prompts: prompts}, nil
+	}
+	s, err := vault.Open(ctx, vault.Options{
 		Backend:                  g.backend,
 		DataDir:                  dir,
 		Getenv:                   e.Getenv,
 		Prompter:                 p,
 		TestOnlyScryptWorkFactor: e.testOnlyScryptWorkFactor,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &commandStore{Store: s, prompts: prompts, changed: e.forgetAgentSessions}, nil
 }
 
 // selfCommand is how a credential_process line should start this awsmfa:

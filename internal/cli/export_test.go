@@ -166,8 +166,9 @@ func TestExportHostileEndpoint(t *testing.T) {
 				}
 				return l
 			},
-			HomeDir: func() (string, error) { return home, nil },
-			GOOS:    runtime.GOOS, Now: time.Now,
+			HomeDir:    func() (string, error) { return home, nil },
+			Executable: os.Executable, Getwd: os.Getwd,
+			GOOS: runtime.GOOS, Now: time.Now,
 			OpenTTY:                  func() (*tty.Terminal, error) { return nil, tty.ErrNoTTY },
 			testOnlyScryptWorkFactor: 10,
 		}

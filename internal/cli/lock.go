@@ -12,8 +12,12 @@ import (
 func newLockCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "lock",
-		Short: "Make the agent forget everything now: sessions and the unlocked vault",
-		Args:  cobra.NoArgs,
+		Short: "Make the agent forget everything now and exit: sessions and the unlocked vault",
+		Long: `Make the agent forget every session and the unlocked vault, and end its
+process: forgotten secrets stay in a process's memory until it ends. lock
+returns once the process is gone; the next command that needs the agent
+starts a fresh one.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLock(cmd.Context(), env)
 		},
@@ -33,6 +37,6 @@ func runLock(ctx context.Context, env *Env) error {
 	if err := c.Lock(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "locked: the agent forgot every session and the vault")
+	fmt.Fprintln(env.Stdout, "locked: the agent forgot every session and the vault, and exited")
 	return nil
 }

@@ -106,6 +106,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"lines":              cmdLines,
 		"canary":             cmdCanary,
 		"capture-creds":      cmdCaptureCreds,
+		"process-gone":       cmdProcessGone,
 	}
 	maps.Copy(cmds, emutest.Commands())
 	return cmds
@@ -124,6 +125,32 @@ func killAgent(dir string) {
 	if p, err := os.FindProcess(pid); err == nil {
 		_ = p.Kill()
 		_, _ = p.Wait()
+	}
+}
+
+// cmdProcessGone checks, without waiting, that the process whose pid is in
+// FILE has ended: it no longer exists, or is a zombie (its memory already
+// released) waiting for its parent to reap it.
+//
+//	process-gone FILE
+func cmdProcessGone(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: process-gone FILE")
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[0])))
+	if err != nil || pid <= 0 {
+		ts.Fatalf("%s holds no pid", args[0])
+	}
+	gone := true
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// The state follows the parenthesised command name.
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+		gone = strings.HasPrefix(strings.TrimSpace(rest), "Z")
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		ts.Fatalf("%v", err)
+	}
+	if gone == neg {
+		ts.Fatalf("process %d: gone = %v", pid, gone)
 	}
 }
 

@@ -103,6 +103,7 @@ func (w *serverWorld) env(t *testing.T, args []string, stdin io.Reader, stdout, 
 			return out
 		},
 		HomeDir:        func() (string, error) { return w.home, nil },
+		Getwd:          func() (string, error) { return w.home, nil },
 		GOOS:           runtime.GOOS,
 		Now:            time.Now,
 		OpenTTY:        func() (*tty.Terminal, error) { return nil, tty.ErrNoTTY },

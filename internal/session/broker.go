@@ -92,6 +92,8 @@ type Broker struct {
 	serials  map[string]string               // discovered devices by session key
 	vaults   map[string]vault.Store          // open vaults by vaultKey
 	usedCode map[string]map[string]time.Time // serial → code → forget after
+	keys     map[string]keyState             // by vaultKey + "\x00" + profile
+	vaultOps uint64                          // numbers vault operations
 }
 
 // entry is one cached credential set.
@@ -99,6 +101,10 @@ type entry struct {
 	info  SessionInfo
 	creds Credentials
 	deps  []string // the profiles it derives from, itself included
+	// vault and base name the long-term key it derives from; epoch is that
+	// key's epoch when the work began (see keyEpoch).
+	vault, base string
+	epoch       uint64
 }
 
 // NewBroker returns a Broker with o's zero values replaced by defaults.
@@ -124,6 +130,7 @@ func NewBroker(o Options) *Broker {
 		serials:  map[string]string{},
 		vaults:   map[string]vault.Store{},
 		usedCode: map[string]map[string]time.Time{},
+		keys:     map[string]keyState{},
 	}
 }
 
@@ -236,12 +243,17 @@ func (b *Broker) cached(key string, need time.Duration) (Credentials, bool) {
 	return e.creds, true
 }
 
+// store caches e under key, unless e's long-term key changed while e was
+// being made.
 func (b *Broker) store(key string, e *entry) {
 	if !b.o.Cache {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if e.base != "" && b.keys[e.vault+"\x00"+e.base].epoch != e.epoch {
+		return
+	}
 	b.cache[key] = e
 }
 

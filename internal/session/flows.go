@@ -30,6 +30,7 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 		key += "no-cache"
 	}
 	return b.do(ctx, key, asker, func(ctx context.Context, f *flight) (outcome, error) {
+		epoch := b.keyEpoch(p)
 		if p.sessDur < need {
 			return outcome{}, &Error{Kind: KindDurationLimit,
 				Msg:  fmt.Sprintf("an MFA session of %s (%s) is shorter than the %s the credentials must last", p.sessDur, p.sessDurAt, need),
@@ -62,7 +63,7 @@ func (b *Broker) session(ctx context.Context, p *plan, asker Asker, need time.Du
 		}
 		if !noCache {
 			b.store(p.sessionKey(), &entry{info: SessionInfo{Profile: p.base.Name, Kind: "mfa-session", Expiration: creds.Expiration},
-				creds: creds, deps: []string{p.base.Name}})
+				creds: creds, deps: []string{p.base.Name}, vault: vaultKey(p.req), base: p.base.Name, epoch: epoch})
 		}
 		return outcome{creds: creds, notices: notices}, nil
 	})
@@ -87,6 +88,7 @@ func (b *Broker) role(ctx context.Context, p *plan, i int, asker Asker, need tim
 		return outcome{creds: c}, nil
 	}
 	return b.do(ctx, key, asker, func(ctx context.Context, f *flight) (outcome, error) {
+		epoch := b.keyEpoch(p)
 		prof := p.chain[i]
 		dur, durAt := p.roleDuration(i)
 		if dur < minSessionDuration {
@@ -129,7 +131,7 @@ func (b *Broker) role(ctx context.Context, p *plan, i int, asker Asker, need tim
 				deps = append(deps, pr.Name)
 			}
 			b.store(p.roleKey(i), &entry{info: SessionInfo{Profile: prof.Name, Kind: "role", Expiration: out.creds.Expiration},
-				creds: out.creds, deps: deps})
+				creds: out.creds, deps: deps, vault: vaultKey(p.req), base: p.base.Name, epoch: epoch})
 		}
 		return out, nil
 	})
@@ -375,6 +377,7 @@ func (b *Broker) longTermKey(ctx context.Context, p *plan) (aws.Credentials, []s
 		}
 		return aws.Credentials{}, nil, &Error{Kind: KindVaultLocked, Msg: fmt.Sprintf("cannot read the key of profile %s from the vault: %v", name, err), Err: err}
 	}
+	b.noteKey(vaultKey(p.req), name, e.AccessKeyID)
 	var notices []string
 	if p.base.StaticKeys {
 		notices = append(notices, fmt.Sprintf("profile %s still has a key in plaintext in %s; the vault's key is used", name, p.paths.Credentials))

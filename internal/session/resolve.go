@@ -90,7 +90,8 @@ func (b *Broker) resolve(req Request) (*plan, error) {
 	// out sessions valid in every region, so one MFA session (one code)
 	// serves them all; the region only picks the endpoint. A configured
 	// endpoint stays in, since it may be another STS altogether. The vault's
-	// identity (which vault the key came from) belongs in this scope too.
+	// identity (which vault the key came from) is added by sessionKey and
+	// roleKey.
 	p.scope = strings.Join([]string{paths.Config, paths.Credentials, req.Backend, getenv("AWSMFA_BACKEND"), nonEmpty(stsURL, partition(region))}, "\x00")
 	return p, nil
 }
@@ -257,12 +258,12 @@ func (p *plan) sessionName(i int, serial string, now time.Time) string {
 // (and scope), whatever the device: saving a discovered mfa_serial with
 // --save must not cost a new code.
 func (p *plan) sessionKey() string {
-	return strings.Join([]string{"mfa", p.scope, p.base.Name}, "\x00") + "\x00"
+	return strings.Join([]string{"mfa", p.scope, vaultKey(p.req), p.base.Name}, "\x00") + "\x00"
 }
 
 // roleKey names role chain[i]'s credentials.
 func (p *plan) roleKey(i int) string {
-	parts := []string{"role", p.scope}
+	parts := []string{"role", p.scope, vaultKey(p.req)}
 	for _, prof := range p.chain[i:] {
 		parts = append(parts, prof.Name)
 	}
