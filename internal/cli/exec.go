@@ -210,11 +210,16 @@ func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) er
 		err := env.ReplaceProcess(path, argv, childEnv)
 		return fmt.Errorf("running %q: %w", argv[0], err)
 	}
+	return runChild(ctx, childCmd(env, path, argv, childEnv))
+}
+
+// childCmd is CMD as awsmfa's child, on awsmfa's streams.
+func childCmd(env *Env, path string, argv, childEnv []string) *exec.Cmd {
 	c := exec.Command(path, argv[1:]...)
 	c.Args[0] = argv[0]
 	c.Stdin, c.Stdout, c.Stderr = env.Stdin, env.Stdout, env.Stderr
 	c.Env = childEnv
-	return runChild(ctx, c)
+	return c
 }
 
 // runExecServer runs CMD as awsmfa's child with the credential server's
@@ -241,11 +246,7 @@ func runExecServer(ctx context.Context, env *Env, g *globalOptions, o *execOptio
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}
-	c := exec.Command(path, argv[1:]...)
-	c.Args[0] = argv[0]
-	c.Stdin, c.Stdout, c.Stderr = env.Stdin, env.Stdout, env.Stderr
-	c.Env = childEnv(env.Environ(), o.profile, region, vars)
-	return runChild(context.WithoutCancel(ctx), c)
+	return runChild(context.WithoutCancel(ctx), childCmd(env, path, argv, childEnv(env.Environ(), o.profile, region, vars)))
 }
 
 // keyVars are the variables that hand cr to a child.
