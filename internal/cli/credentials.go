@@ -53,23 +53,9 @@ var requestEnv = []string{
 // process with --no-agent. A mistyped profile gets a did-you-mean hint.
 func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (_ session.Result, err error) {
 	defer func() { err = e.didYouMean(err, profile) }()
-	home, err := e.home()
+	req, err := e.credentialRequest(g, profile, o, minRemaining)
 	if err != nil {
 		return session.Result{}, err
-	}
-	reqEnv, err := e.requestEnviron(home)
-	if err != nil {
-		return session.Result{}, err
-	}
-	req := session.Request{
-		Profile:         profile,
-		Env:             reqEnv,
-		Backend:         g.backend,
-		Duration:        o.duration,
-		SessionDuration: o.sessionDuration,
-		NoSession:       o.noSession,
-		SaveSerial:      o.save,
-		MinRemaining:    minRemaining,
 	}
 	asker := e.asker(o)
 
@@ -83,6 +69,30 @@ func (e *Env) credentials(ctx context.Context, g *globalOptions, profile string,
 	}
 	defer c.Close()
 	return c.Credentials(ctx, req, asker)
+}
+
+// credentialRequest is the Broker's request for profile with this
+// command's flags and environment.
+func (e *Env) credentialRequest(g *globalOptions, profile string, o *credentialOptions, minRemaining time.Duration) (session.Request, error) {
+	home, err := e.home()
+	if err != nil {
+		return session.Request{}, err
+	}
+	reqEnv, err := e.requestEnviron(home)
+	if err != nil {
+		return session.Request{}, err
+	}
+	req := session.Request{
+		Profile:         profile,
+		Env:             reqEnv,
+		Backend:         g.backend,
+		Duration:        o.duration,
+		SessionDuration: o.sessionDuration,
+		NoSession:       o.noSession,
+		SaveSerial:      o.save,
+		MinRemaining:    minRemaining,
+	}
+	return req, nil
 }
 
 // agentDisabled reports whether this run works in-process.

@@ -24,6 +24,10 @@ type execOptions struct {
 	profileVar string
 	region     string
 	argv       []string
+	// server serves the credentials from a local endpoint (--server);
+	// serverSet says the flag was given.
+	server    bool
+	serverSet bool
 }
 
 func newExecCmd(env *Env, g *globalOptions) *cobra.Command {
@@ -51,7 +55,14 @@ $AWS_DEFAULT_PROFILE).
 
 On Linux and macOS CMD replaces awsmfa (execve): it keeps awsmfa's pid, gets
 every signal directly, and its exit status is awsmfa's. On Windows CMD runs
-as a child; Ctrl-C reaches it, and its exit status is passed through.`,
+as a child; Ctrl-C reaches it, and its exit status is passed through.
+
+With --server (or AWSMFA_EXEC_SERVER=1, or awsmfa_server = true in the
+profile) CMD gets no keys: awsmfa stays as its parent and serves credentials
+on a local endpoint, AWS_CONTAINER_CREDENTIALS_FULL_URI with the token in
+AWS_CONTAINER_AUTHORIZATION_TOKEN, renewing role credentials from the MFA
+session for as long as CMD runs. awsmfa forwards signals to CMD, exits with
+its status, and the endpoint ends with it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			o.profile, o.profileVar, o.argv, err = parseExecArgs(cmd.Flags(), args, cmd.ArgsLenAtDash(), env.Getenv)
@@ -61,6 +72,7 @@ as a child; Ctrl-C reaches it, and its exit status is passed through.`,
 			if help, _ := cmd.Flags().GetBool("help"); help {
 				return cmd.Help()
 			}
+			o.serverSet = cmd.Flags().Changed("server")
 			return runExec(cmd.Context(), env, g, o)
 		},
 	}
@@ -78,6 +90,7 @@ as a child; Ctrl-C reaches it, and its exit status is passed through.`,
 	}
 	addCredentialFlags(cmd.Flags(), &o.credentialOptions)
 	cmd.Flags().StringVar(&o.region, "region", "", "the region to set (default: the profile's)")
+	cmd.Flags().BoolVar(&o.server, "server", false, "serve renewing credentials to CMD from a local endpoint instead of setting keys (also AWSMFA_EXEC_SERVER=1, or awsmfa_server = true in the profile)")
 	// The first word after PROFILE that is not one of awsmfa's flags starts
 	// the command; its flags are its own.
 	cmd.Flags().SetInterspersed(false)
@@ -176,6 +189,13 @@ func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) er
 	if err != nil {
 		return usageErrorf("cannot run %q: %v", argv[0], err)
 	}
+	server, err := env.useServer(o.serverSet, o.server, o.profile)
+	if err != nil {
+		return err
+	}
+	if server {
+		return runExecServer(ctx, env, g, o, path, argv)
+	}
 	res, err := env.credentials(ctx, g, o.profile, &o.credentialOptions, 0)
 	if err != nil {
 		return err
@@ -185,29 +205,68 @@ func runExec(ctx context.Context, env *Env, g *globalOptions, o *execOptions) er
 	if region == "" {
 		region = res.Region
 	}
-	childEnv := childEnv(env.Environ(), o.profile, region, res.Credentials)
+	childEnv := childEnv(env.Environ(), o.profile, region, keyVars(res.Credentials))
 	if env.ReplaceProcess != nil {
 		err := env.ReplaceProcess(path, argv, childEnv)
 		return fmt.Errorf("running %q: %w", argv[0], err)
 	}
+	return runChild(ctx, childCmd(env, path, argv, childEnv))
+}
+
+// childCmd is CMD as awsmfa's child, on awsmfa's streams.
+func childCmd(env *Env, path string, argv, childEnv []string) *exec.Cmd {
 	c := exec.Command(path, argv[1:]...)
 	c.Args[0] = argv[0]
 	c.Stdin, c.Stdout, c.Stderr = env.Stdin, env.Stdout, env.Stderr
 	c.Env = childEnv
-	return runChild(ctx, c)
+	return c
 }
 
-// childEnv is the environment exec hands on: the caller's, scrubbed, plus the
-// credentials and the region. Each variable appears once: execve, unlike
-// os/exec, does not drop duplicates, and programs differ in which one they read.
-func childEnv(parent []string, profile, region string, cr session.Credentials) []string {
-	set := map[string]string{
+// runExecServer runs CMD as awsmfa's child with the credential server's
+// two variables instead of keys, and stops the server when CMD exits. The
+// server does not stop on Ctrl-C: the keyboard's signal reaches CMD too, and
+// a CMD cleaning up (terraform releasing its lock) still needs credentials.
+func runExecServer(ctx context.Context, env *Env, g *globalOptions, o *execOptions, path string, argv []string) error {
+	srv, res, err := env.startCredentialServer(ctx, g, o.profile, &o.credentialOptions, 0)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if cfg, err := env.loadConfig(); err == nil {
+		if what := defaultProfileShadows(cfg); what != "" {
+			fmt.Fprintf(env.Stderr, "awsmfa: warning: profile default has %s, which SDKs in %s use before the credential server\n", what, argv[0])
+		}
+	}
+	region := o.region
+	if region == "" {
+		region = res.Region
+	}
+	vars := map[string]string{}
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	return runChild(context.WithoutCancel(ctx), childCmd(env, path, argv, childEnv(env.Environ(), o.profile, region, vars)))
+}
+
+// keyVars are the variables that hand cr to a child.
+func keyVars(cr session.Credentials) map[string]string {
+	return map[string]string{
 		"AWS_ACCESS_KEY_ID":         cr.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":     cr.SecretAccessKey,
 		"AWS_SESSION_TOKEN":         cr.SessionToken,
 		"AWS_CREDENTIAL_EXPIRATION": cr.Expiration.UTC().Format(time.RFC3339),
-		"AWSMFA_PROFILE":            profile,
 	}
+}
+
+// childEnv is the environment exec hands on: the caller's, scrubbed of every
+// credential and profile variable, plus creds (keys, or the credential
+// server's variables), AWSMFA_PROFILE and the region. Each variable appears
+// once: execve, unlike os/exec, does not drop duplicates, and programs differ
+// in which one they read.
+func childEnv(parent []string, profile, region string, creds map[string]string) []string {
+	set := maps.Clone(creds)
+	set["AWSMFA_PROFILE"] = profile
 	if region != "" {
 		set["AWS_REGION"], set["AWS_DEFAULT_REGION"] = region, region
 	}

@@ -40,7 +40,7 @@ func TestChildEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := childEnv(tt.parent, "p1", tt.region, cr)
+			got := childEnv(tt.parent, "p1", tt.region, keyVars(cr))
 			seen := map[string]bool{}
 			for _, kv := range got {
 				k, _, _ := strings.Cut(kv, "=")
