@@ -21,6 +21,8 @@ import (
 const (
 	sleeperArgv0 = "awsmfa-agent-test-sleep"
 	hardenArgv0  = "awsmfa-agent-test-harden"
+	// inheritedArgv0 runs CloseInherited and reports on its descriptors.
+	inheritedArgv0 = "awsmfa-agent-test-inherited"
 )
 
 func TestMain(m *testing.M) {
@@ -36,6 +38,8 @@ func TestMain(m *testing.M) {
 		}
 		time.Sleep(time.Minute) // killed by the test long before
 		os.Exit(0)
+	case inheritedArgv0:
+		inheritedHelper()
 	case hardenArgv0:
 		if err := Harden(); err != nil {
 			fmt.Println("error:", err)

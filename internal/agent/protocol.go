@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/fsutil"
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/awsmfa/awsmfa/internal/vault"
 )
@@ -89,8 +90,8 @@ type wireError struct {
 	Vault string `json:"vault,omitempty"`
 }
 
-// vaultSentinels are the vault errors that keep their identity across the
-// socket.
+// vaultSentinels are the vault errors (and the file error a vault
+// operation may meet) that keep their identity across the socket.
 var vaultSentinels = []struct {
 	name string
 	err  error
@@ -103,6 +104,7 @@ var vaultSentinels = []struct {
 	{"invalid_profile", vault.ErrInvalidProfile},
 	{"backend_unavailable", vault.ErrBackendUnavailable},
 	{"keyring_timeout", vault.ErrKeyringTimeout},
+	{"not_regular", fsutil.ErrNotRegular},
 }
 
 // vaultError is a vault error rebuilt on the client: the agent's message,

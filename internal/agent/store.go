@@ -38,13 +38,22 @@ type Store struct {
 	backend string
 }
 
-// OpenStore returns a Store for the vault that backend and env select, when
-// the agent that connect reaches holds that vault open; otherwise nil (and
-// no error): the caller then opens the vault itself. It never makes the
-// agent open a vault. asker answers the agent's asks during operations.
-func OpenStore(ctx context.Context, connect func(ctx context.Context) (*Client, error), backend string, env map[string]string, asker session.Asker) (*Store, error) {
+// OpenStore returns a Store for the vault that backend and env select.
+// With open unset it does so only when the agent that connect reaches
+// already holds that vault open, and never makes the agent open a vault;
+// with open set, the agent opens the vault if need be (asking nothing yet:
+// the first operation that must read or write a file vault asks asker for
+// its passphrase, once for the agent's lifetime). Without an agent (or one
+// that runs no vault operations) it returns nil and no error: the caller
+// then opens the vault itself. asker answers the agent's asks during
+// operations.
+func OpenStore(ctx context.Context, connect func(ctx context.Context) (*Client, error), backend string, env map[string]string, asker session.Asker, open bool) (*Store, error) {
 	s := &Store{connect: connect, base: session.VaultRequest{Backend: backend, Env: env}, asker: asker}
-	res, err := s.do(ctx, session.VaultRequest{Op: session.VaultInfo})
+	op := session.VaultInfo
+	if open {
+		op = session.VaultUse
+	}
+	res, err := s.do(ctx, session.VaultRequest{Op: op})
 	if err != nil {
 		var se *session.Error
 		if errors.Is(err, ErrNotRunning) || errors.Is(err, ErrUnsupported) || (errors.As(err, &se) && se.Kind == session.KindUnsupported) {

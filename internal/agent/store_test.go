@@ -32,7 +32,7 @@ func TestVaultStore(t *testing.T) {
 	right := &fakeAsker{passphrase: "right passphrase"}
 
 	// The agent's vault is not open: no Store, and nothing was asked.
-	if s, err := OpenStore(ctx, connectNow, "", env, right); s != nil || err != nil {
+	if s, err := OpenStore(ctx, connectNow, "", env, right, false); s != nil || err != nil {
 		t.Fatalf("OpenStore on a closed vault = %v, %v; want nil, nil", s, err)
 	}
 	const id, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -47,7 +47,7 @@ func TestVaultStore(t *testing.T) {
 
 	// Now it is open: operations need no passphrase.
 	none := &fakeAsker{err: errors.New("nothing may be asked")}
-	s, err := OpenStore(ctx, connectNow, "", env, none)
+	s, err := OpenStore(ctx, connectNow, "", env, none, false)
 	if err != nil || s == nil {
 		t.Fatalf("OpenStore = %v, %v", s, err)
 	}
@@ -94,7 +94,7 @@ func TestVaultRequestsNeedAVaultServer(t *testing.T) {
 	ctx := context.Background()
 	s, err := OpenStore(ctx, func(ctx context.Context) (*Client, error) {
 		return Connect(ctx, ConnectOptions{Dir: dir, Version: "v1"})
-	}, "", nil, nil)
+	}, "", nil, nil, false)
 	if s != nil || err != nil {
 		t.Fatalf("OpenStore = %v, %v; want nil, nil", s, err)
 	}

@@ -129,6 +129,9 @@ func runAgent(ctx context.Context, env *Env, o *agentRunOptions) error {
 	if err := agent.Harden(); err != nil {
 		return fmt.Errorf("hardening the agent process: %w", err)
 	}
+	if err := agent.CloseInherited(); err != nil {
+		return err
+	}
 	dir := o.dir
 	if dir == "" {
 		var err error

@@ -14,11 +14,11 @@ import (
 // asked for one vault operation when it turns out wrong.
 const maxPassphraseTries = 3
 
-// agentVault returns the running agent's vault as a Store when the agent
-// holds open the vault this command would use; else nil, and the command
-// opens the vault itself. It never starts an agent and never makes one open
-// a vault. p answers the agent's passphrase asks (should the agent have
-// dropped the vault meanwhile).
+// agentVault returns the agent's vault as a Store, starting the agent and
+// making it open the vault this command would use, so that a file vault's
+// passphrase is asked once per agent, not once per command; nil when the
+// agent is disabled or cannot help, and the command then opens the vault
+// itself. p answers the agent's passphrase asks.
 func (e *Env) agentVault(ctx context.Context, g *globalOptions, p vault.Prompter) vault.Store {
 	if e.agentDisabled(nil) {
 		return nil
@@ -31,8 +31,15 @@ func (e *Env) agentVault(ctx context.Context, g *globalOptions, p vault.Prompter
 	if err != nil {
 		return nil
 	}
-	connect := func(ctx context.Context) (*agent.Client, error) { return e.connectAgent(ctx, false) }
-	s, err := agent.OpenStore(ctx, connect, g.backend, env, &vaultAsker{getenv: e.Getenv, prompter: p})
+	// Only the first connection may start the agent: one that ended during
+	// the command must not be replaced by a fresh one asking again.
+	started := false
+	connect := func(ctx context.Context) (*agent.Client, error) {
+		start := !started
+		started = true
+		return e.connectAgent(ctx, start)
+	}
+	s, err := agent.OpenStore(ctx, connect, g.backend, env, &vaultAsker{getenv: e.Getenv, prompter: p}, true)
 	if err != nil || s == nil {
 		// An agent that cannot help leaves the vault to this process.
 		return nil

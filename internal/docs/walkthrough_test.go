@@ -168,14 +168,20 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if tm.codes != 1 {
 		t.Errorf("the walk-through asked for %d MFA codes, the README promises one", tm.codes)
 	}
+	// And the vault's passphrase typed twice, when import creates the vault,
+	// then never again: the agent keeps the vault open (issue 7 item 19).
+	if tm.passphrases != 2 {
+		t.Errorf("the walk-through asked for the vault passphrase %d times, the README promises twice (a new vault's, repeated), then never again", tm.passphrases)
+	}
 }
 
 // terminal drives the shell in tmux.
 type terminal struct {
-	t          *testing.T
-	tmux, sock string
-	home       string
-	codes      int // MFA codes typed so far
+	t           *testing.T
+	tmux, sock  string
+	home        string
+	codes       int // MFA codes typed so far
+	passphrases int // vault passphrases typed so far
 }
 
 func (tm *terminal) tmuxCmd(args ...string) string {
@@ -247,6 +253,7 @@ func (tm *terminal) run(n int, c Command) {
 			switch {
 			case passphrasePrompt.MatchString(lastLine):
 				answered = asked
+				tm.passphrases++
 				tm.tmuxCmd("send-keys", "-l", walkPassphrase)
 				tm.tmuxCmd("send-keys", "Enter")
 			case mfaPrompt.MatchString(lastLine):

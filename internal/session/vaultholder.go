@@ -91,6 +91,7 @@ func (b *Broker) dropKeyLocked(vk, profile string) {
 // Vault operations a client may ask the agent to run on its vault.
 const (
 	VaultInfo   = "info"   // is the caller's vault open here; never opens it
+	VaultUse    = "use"    // open the caller's vault here if need be; asks nothing yet
 	VaultList   = "list"   // the profiles with keys
 	VaultGet    = "get"    // a profile's key id and time, never its secret
 	VaultPut    = "put"    // store a key
@@ -142,6 +143,15 @@ func (b *Broker) Vault(ctx context.Context, req VaultRequest, asker Asker) (Vaul
 		b.mu.Unlock()
 		if s == nil {
 			return VaultResult{}, nil
+		}
+		return VaultResult{Backend: s.Backend(), Open: true}, nil
+	}
+	if req.Op == VaultUse {
+		// Opening asks nothing: a file vault asks its passphrase when it is
+		// first read or written, by the operation that needs it.
+		s, err := b.openVault(ctx, r)
+		if err != nil {
+			return VaultResult{}, err
 		}
 		return VaultResult{Backend: s.Backend(), Open: true}, nil
 	}
