@@ -328,22 +328,67 @@ func (c *Client) call(ctx context.Context, m message, asker session.Asker) (repl
 	if err := c.w.write(m); err != nil {
 		return message{}, err
 	}
+	// Each ask is answered in a goroutine, so that the agent can withdraw
+	// it (cancel) meanwhile. Only the pending ask's answer is sent: once
+	// withdrawn, nothing more is written for it.
+	var (
+		mu      sync.Mutex
+		pending uint64
+		stopAsk = func() {}
+		failed  = make(chan error, 1)
+	)
+	withdraw := func() {
+		mu.Lock()
+		pending = 0
+		mu.Unlock()
+		stopAsk()
+	}
+	defer withdraw()
 	for {
 		in, err := c.lr.next()
 		if err != nil {
+			select {
+			case werr := <-failed:
+				err = werr
+			default:
+			}
 			return message{}, fmt.Errorf("reading from the agent: %w", err)
 		}
 		switch in.Type {
 		case msgReply:
 			return in, nil
+		case msgCancel:
+			mu.Lock()
+			mine := in.ID != 0 && in.ID == pending
+			mu.Unlock()
+			if mine {
+				withdraw()
+			}
 		case msgAsk:
-			ans := answer(ctx, in, asker)
-			if ctx.Err() != nil {
-				return message{}, ctx.Err()
-			}
-			if err := c.w.write(ans); err != nil {
-				return message{}, err
-			}
+			// The agent asks one thing at a time: an earlier ask is over.
+			withdraw()
+			actx, cancel := context.WithCancel(ctx)
+			mu.Lock()
+			pending, stopAsk = in.ID, cancel
+			mu.Unlock()
+			go func(ask message) {
+				defer cancel()
+				ans := answer(actx, ask, asker)
+				mu.Lock()
+				defer mu.Unlock()
+				if pending != ask.ID || ctx.Err() != nil {
+					return
+				}
+				pending = 0
+				if err := c.w.write(ans); err != nil {
+					select {
+					case failed <- err:
+					default:
+					}
+					// Unblocks the read above.
+					_ = c.conn.SetDeadline(time.Unix(1, 0))
+				}
+			}(in)
 		default:
 			return message{}, errors.New("reading from the agent: unexpected message")
 		}
@@ -370,7 +415,13 @@ func answer(ctx context.Context, ask message, asker session.Asker) message {
 		}
 		v, err = asker.MFACode(ctx, a)
 	case askPassphrase:
-		v, err = asker.Passphrase(ctx, ask.Creating)
+		if !ask.Quiet {
+			v, err = asker.Passphrase(ctx, ask.Creating)
+		} else if qa, ok := asker.(session.QuietAsker); ok {
+			v, err = qa.QuietPassphrase(ctx, ask.Creating)
+		} else {
+			err = fmt.Errorf("this client has no passphrase but a person's: %w", session.ErrCannotAsk)
+		}
 	case askChooseDevice:
 		v, err = asker.ChooseDevice(ctx, ask.Profile, ask.Serials)
 	default:

@@ -288,6 +288,8 @@ func (a *connAsker) roundTrip(ctx context.Context, m message) (string, error) {
 		if a.isGone() {
 			return "", errClientGone()
 		}
+		// Withdrawn: the client stops (a passphrase command is killed).
+		_ = a.w.write(message{Type: msgCancel, ID: m.ID})
 		return "", ctx.Err()
 	}
 }
@@ -298,6 +300,12 @@ func (a *connAsker) MFACode(ctx context.Context, ask session.MFAAsk) (string, er
 
 func (a *connAsker) Passphrase(ctx context.Context, creating bool) (string, error) {
 	return a.roundTrip(ctx, message{Type: msgAsk, What: askPassphrase, Creating: creating})
+}
+
+// QuietPassphrase asks the client for a passphrase it has without asking a
+// person; the client opens no prompt.
+func (a *connAsker) QuietPassphrase(ctx context.Context, creating bool) (string, error) {
+	return a.roundTrip(ctx, message{Type: msgAsk, What: askPassphrase, Creating: creating, Quiet: true})
 }
 
 func (a *connAsker) ChooseDevice(ctx context.Context, profile string, serials []string) (string, error) {

@@ -16,7 +16,7 @@ import (
 // ProtocolVersion changes whenever the messages below change incompatibly.
 // The hello and stop messages must stay readable by every version, because a
 // client replaces an agent of another version by asking it to stop.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // MaxMessageSize bounds one line of the protocol, so that a confused or
 // hostile peer cannot make the other side buffer without limit.
@@ -34,6 +34,7 @@ const (
 	msgVault       = "vault"
 	msgAsk         = "ask"
 	msgAnswer      = "answer"
+	msgCancel      = "cancel"
 	msgReply       = "reply"
 )
 
@@ -61,11 +62,17 @@ type message struct {
 	Vault       *session.VaultRequest `json:"vault,omitempty"`
 	VaultResult *session.VaultResult  `json:"vault_result,omitempty"`
 
-	// ask (agent → client) and answer (client → agent); ID pairs them.
+	// ask (agent → client) and answer (client → agent); ID pairs them. A
+	// cancel (agent → client) with an ask's ID withdraws that ask: the
+	// client stops answering it (killing a passphrase command) and sends
+	// no answer, or one the agent drops.
 	ID       uint64          `json:"id,omitempty"`
 	What     string          `json:"what,omitempty"`
 	MFA      *session.MFAAsk `json:"mfa,omitempty"`
 	Creating bool            `json:"creating,omitempty"`
+	// Quiet in a passphrase ask wants only a passphrase the client has
+	// without asking a person (see session.QuietAsker): no prompt.
+	Quiet bool `json:"quiet,omitempty"`
 	Serials  []string        `json:"serials,omitempty"`
 	Value    string          `json:"value,omitempty"`
 	// CannotAsk in an answer means the client's Asker returned an error

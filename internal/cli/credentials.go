@@ -211,6 +211,12 @@ func (a *cliAsker) Passphrase(ctx context.Context, creating bool) (string, error
 	return pass, err
 }
 
+// QuietPassphrase gives the passphrase from a file, command or variable,
+// never from the terminal.
+func (a *cliAsker) QuietPassphrase(ctx context.Context, creating bool) (string, error) {
+	return quietPassphrase(ctx, a.env.Getenv, creating)
+}
+
 func (a *cliAsker) ChooseDevice(ctx context.Context, profile string, serials []string) (string, error) {
 	t, err := a.env.OpenTTY()
 	if err != nil {

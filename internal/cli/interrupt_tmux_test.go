@@ -141,7 +141,11 @@ func testCtrlCAtPrompts(t *testing.T, bin string, base []string) {
 			env: []string{"AWSMFA_PASSPHRASE=tmux-test-passphrase"}},
 		{name: "mfa prompt through the agent", command: bin + " credential-process dev", prompt: `MFA code for profile dev \(`,
 			env: []string{"AWSMFA_PASSPHRASE=tmux-test-passphrase"}},
-		{name: "passphrase prompt", command: bin + " list", prompt: `Vault passphrase:`},
+		{name: "passphrase prompt", command: bin + " list", prompt: `Vault passphrase:`,
+			env: []string{"AWSMFA_NO_AGENT=1"}},
+		// The agent (started by add) asks list for the passphrase once lock
+		// has ended it and the vault it held open.
+		{name: "passphrase prompt through the agent", command: bin + " lock >/dev/null; " + bin + " list", prompt: `Vault passphrase:`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -78,6 +78,21 @@ func (a *vaultAsker) Passphrase(ctx context.Context, creating bool) (string, err
 	return pass, err
 }
 
+func (a *vaultAsker) QuietPassphrase(ctx context.Context, creating bool) (string, error) {
+	return quietPassphrase(ctx, a.getenv, creating)
+}
+
+// quietPassphrase returns the passphrase from the sources that need no
+// person (file, command, variable); without one, an error wrapping
+// session.ErrCannotAsk, and nothing is prompted.
+func quietPassphrase(ctx context.Context, getenv func(string) string, creating bool) (string, error) {
+	pass, err := vault.ReadPassphrase(ctx, getenv, nil, creating)
+	if errors.Is(err, vault.ErrNoPassphrase) {
+		return "", fmt.Errorf("%w: %w", session.ErrCannotAsk, err)
+	}
+	return pass, err
+}
+
 func (a *vaultAsker) MFACode(context.Context, session.MFAAsk) (string, error) {
 	return "", fmt.Errorf("a vault operation asks no MFA code: %w", session.ErrCannotAsk)
 }
@@ -155,3 +170,8 @@ func (s *commandStore) Delete(ctx context.Context, profile string) error {
 	}
 	return err
 }
+
+var (
+	_ session.QuietAsker = (*vaultAsker)(nil)
+	_ session.QuietAsker = (*cliAsker)(nil)
+)

@@ -94,6 +94,13 @@ type Broker struct {
 	usedCode map[string]map[string]sentCode // serial → code → what came of it
 	keys     map[string]keyState            // by vaultKey + "\x00" + profile
 	vaultOps uint64                         // numbers vault operations
+	// vaultUsers are the flights inside an operation on each vault (by
+	// vaultKey), in the order they entered: whoever waits in them may
+	// supply the vault's passphrase (see vaultPassphrase).
+	vaultUsers map[string][]*flight
+	// changed is closed, and replaced, whenever a caller joins a flight or
+	// a flight enters a vault operation.
+	changed chan struct{}
 }
 
 // entry is one cached credential set.
@@ -131,6 +138,9 @@ func NewBroker(o Options) *Broker {
 		vaults:   map[string]vault.Store{},
 		usedCode: map[string]map[string]sentCode{},
 		keys:     map[string]keyState{},
+
+		vaultUsers: map[string][]*flight{},
+		changed:    make(chan struct{}),
 	}
 }
 

@@ -45,13 +45,10 @@ type waiter struct {
 // passphrase callback).
 type poolKey struct{}
 
-// askerFrom returns the Asker of the flight running in ctx, or nil.
-func askerFrom(ctx context.Context) Asker {
+// flightFrom returns the flight running in ctx, or nil.
+func flightFrom(ctx context.Context) *flight {
 	f, _ := ctx.Value(poolKey{}).(*flight)
-	if f == nil {
-		return nil
-	}
-	return poolAsker{f}
+	return f
 }
 
 // do joins the flight for key, starting it with run if none is under way, and
@@ -69,6 +66,7 @@ func (b *Broker) do(ctx context.Context, key string, asker Asker, run func(ctx c
 	}
 	f.waiters = append(f.waiters, w)
 	n := len(f.waiters)
+	b.notifyLocked()
 	b.mu.Unlock()
 	if b.o.joined != nil {
 		b.o.joined(key, n)
@@ -138,13 +136,19 @@ func (f *flight) next(tried map[*waiter]bool) *waiter {
 // first error other than ErrCannotAsk is returned, else the first
 // ErrCannotAsk one.
 func (f *flight) ask(ctx context.Context, fn func(ctx context.Context, a Asker) error) error {
-	tried := map[*waiter]bool{}
-	var cannot, other error
+	return askEach(ctx, f.next, map[*waiter]bool{}, nil, fn)
+}
+
+// askEach runs fn with the Asker of each waiter next returns, one at a time,
+// until one succeeds (see ask); tried holds the waiters not to ask, and
+// other an error from an earlier round to return should no one succeed.
+func askEach(ctx context.Context, next func(tried map[*waiter]bool) *waiter, tried map[*waiter]bool, other error, fn func(ctx context.Context, a Asker) error) error {
+	var cannot error
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		w := f.next(tried)
+		w := next(tried)
 		if w == nil {
 			switch {
 			case other != nil:

@@ -346,7 +346,9 @@ func vaultKey(req Request) string {
 	return strings.Join([]string{req.Backend, req.Env["AWSMFA_BACKEND"], req.Env["HOME"], req.Env["XDG_DATA_HOME"], req.Env["AWSMFA_DATA_DIR"]}, "\x00")
 }
 
-// openVault returns the vault for req, opening it on first use.
+// openVault returns the vault for req, opening it on first use. Its
+// operations let every caller waiting on the vault supply its passphrase
+// (see vaultPassphrase).
 func (b *Broker) openVault(ctx context.Context, req Request) (vault.Store, error) {
 	key := vaultKey(req)
 	b.mu.Lock()
@@ -358,10 +360,13 @@ func (b *Broker) openVault(ctx context.Context, req Request) (vault.Store, error
 	if b.o.OpenVault == nil {
 		return nil, errors.New("opening vault: no vault configured")
 	}
-	s, err := b.o.OpenVault(ctx, req.Backend, req.Env, passphrase)
+	inner, err := b.o.OpenVault(ctx, req.Backend, req.Env, func(ctx context.Context, creating bool) (string, error) {
+		return b.vaultPassphrase(ctx, key, creating)
+	})
 	if err != nil {
 		return nil, err
 	}
+	s = &sharedVault{Store: inner, b: b, key: key}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if prev := b.vaults[key]; prev != nil {
@@ -369,15 +374,6 @@ func (b *Broker) openVault(ctx context.Context, req Request) (vault.Store, error
 	}
 	b.vaults[key] = s
 	return s, nil
-}
-
-// passphrase asks the flight running in ctx for the vault passphrase.
-func passphrase(ctx context.Context, creating bool) (string, error) {
-	a := askerFrom(ctx)
-	if a == nil {
-		return "", fmt.Errorf("asking for the vault passphrase: %w", ErrCannotAsk)
-	}
-	return a.Passphrase(ctx, creating)
 }
 
 // longTermKey reads the key profile's long-term key from the vault.
