@@ -72,9 +72,9 @@ type message struct {
 	Creating bool            `json:"creating,omitempty"`
 	// Quiet in a passphrase ask wants only a passphrase the client has
 	// without asking a person (see session.QuietAsker): no prompt.
-	Quiet bool `json:"quiet,omitempty"`
-	Serials  []string        `json:"serials,omitempty"`
-	Value    string          `json:"value,omitempty"`
+	Quiet   bool     `json:"quiet,omitempty"`
+	Serials []string `json:"serials,omitempty"`
+	Value   string   `json:"value,omitempty"`
 	// CannotAsk in an answer means the client's Asker returned an error
 	// wrapping session.ErrCannotAsk.
 	CannotAsk bool `json:"cannot_ask,omitempty"`
