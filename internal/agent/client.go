@@ -330,12 +330,16 @@ func (c *Client) call(ctx context.Context, m message, asker session.Asker) (repl
 	}
 	// Each ask is answered in a goroutine, so that the agent can withdraw
 	// it (cancel) meanwhile. Only the pending ask's answer is sent: once
-	// withdrawn, nothing more is written for it.
+	// withdrawn, nothing more is written for it. A quiet ask (a passphrase
+	// file or command, see session.QuietAsker) ends promptly when
+	// withdrawn, and is waited for, so that no passphrase command outlives
+	// this call; a person's prompt may not heed its context, and is not.
 	var (
 		mu      sync.Mutex
 		pending uint64
 		stopAsk = func() {}
 		failed  = make(chan error, 1)
+		quiet   sync.WaitGroup
 	)
 	withdraw := func() {
 		mu.Lock()
@@ -343,7 +347,10 @@ func (c *Client) call(ctx context.Context, m message, asker session.Asker) (repl
 		mu.Unlock()
 		stopAsk()
 	}
-	defer withdraw()
+	defer func() {
+		withdraw()
+		quiet.Wait()
+	}()
 	for {
 		in, err := c.lr.next()
 		if err != nil {
@@ -371,8 +378,14 @@ func (c *Client) call(ctx context.Context, m message, asker session.Asker) (repl
 			mu.Lock()
 			pending, stopAsk = in.ID, cancel
 			mu.Unlock()
+			if in.Quiet {
+				quiet.Add(1)
+			}
 			go func(ask message) {
 				defer cancel()
+				if ask.Quiet {
+					defer quiet.Done()
+				}
 				ans := answer(actx, ask, asker)
 				mu.Lock()
 				defer mu.Unlock()

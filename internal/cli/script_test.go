@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -59,10 +60,29 @@ func TestMain(m *testing.M) {
 		"emucode": emucodeMain,
 		"whoami":  whoamiMain,
 		"envdump": envdumpMain,
+		"passhang": passhangMain,
 		"whoami-profile": func() {
 			whoami(config.WithSharedConfigProfile(os.Getenv("AWS_PROFILE")))
 		},
 	})
+}
+
+// passhangMain is a passphrase command that hangs: passhang PIDFILE FIFO
+// writes its pid to PIDFILE, tells FIFO's reader that it runs, and never
+// prints a passphrase.
+func passhangMain() {
+	if len(os.Args) != 3 {
+		os.Exit(2)
+	}
+	if err := os.WriteFile(os.Args[1], []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		os.Exit(1)
+	}
+	if f, err := os.OpenFile(os.Args[2], os.O_WRONLY, 0); err == nil {
+		_, _ = f.Write([]byte("running\n"))
+		f.Close()
+	}
+	time.Sleep(time.Hour) // killed long before
+	os.Exit(1)
 }
 
 // TestScript runs the end-to-end specs in testdata/script: one script per
