@@ -57,9 +57,9 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(code)
 		},
-		"emucode": emucodeMain,
-		"whoami":  whoamiMain,
-		"envdump": envdumpMain,
+		"emucode":  emucodeMain,
+		"whoami":   whoamiMain,
+		"envdump":  envdumpMain,
 		"passhang": passhangMain,
 		"whoami-profile": func() {
 			whoami(config.WithSharedConfigProfile(os.Getenv("AWS_PROFILE")))
