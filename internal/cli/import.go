@@ -69,6 +69,23 @@ func runImport(ctx context.Context, env *Env, g *globalOptions, o *importOptions
 			}
 		}
 	}
+	// A name no profile can safely have is refused before anything moves:
+	// stored in the vault, it could not be taken out of the file (issue 7
+	// item 6).
+	valid := names[:0:0]
+	for _, name := range names {
+		err := awsconfig.ValidateSection(name)
+		switch {
+		case err == nil:
+			valid = append(valid, name)
+		case o.all:
+			fmt.Fprintf(env.Stderr, "awsmfa: profile %q: skipped, its name cannot be used: %v\n", name, err)
+		default:
+			return withHint(fmt.Errorf("importing profile %q: %w", name, err),
+				"rename the section [%s] in %s, then run awsmfa import with the new name", name, cfg.Paths.Credentials)
+		}
+	}
+	names = valid
 	term := env.terminal()
 	defer term.Close()
 	var store vault.Store

@@ -171,6 +171,25 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store, reopen func(t *t
 		mustList(t, s)
 	})
 
+	// Issue 7 item 6: '#' and ';' start a comment for some SDKs; a key is
+	// never stored under such a name (import stored one that nothing could
+	// remove from the file), while one stored before can still be removed.
+	t.Run("comment characters are refused for new names", func(t *testing.T) {
+		s := newStore(t)
+		for _, n := range []string{"a;b", "a#b", "#", ";x"} {
+			if err := s.Put(ctx, n, testEntry(1)); !errors.Is(err, ErrInvalidProfile) {
+				t.Errorf("Put(%q): %v, want ErrInvalidProfile", n, err)
+			}
+			if _, err := s.Get(ctx, n); !errors.Is(err, ErrNotFound) {
+				t.Errorf("Get(%q): %v, want ErrNotFound", n, err)
+			}
+			if err := s.Delete(ctx, n); !errors.Is(err, ErrNotFound) {
+				t.Errorf("Delete(%q): %v, want ErrNotFound", n, err)
+			}
+		}
+		mustList(t, s)
+	})
+
 	t.Run("malformed key stores nothing", func(t *testing.T) {
 		s := newStore(t)
 		bad := testEntry(1)

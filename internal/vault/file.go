@@ -142,7 +142,7 @@ func (s *fileStore) List(ctx context.Context) ([]string, error) {
 }
 
 func (s *fileStore) Put(ctx context.Context, profile string, e Entry) error {
-	if err := validateProfile(profile); err != nil {
+	if err := validateNewProfile(profile); err != nil {
 		return err
 	}
 	if err := e.Validate(); err != nil {

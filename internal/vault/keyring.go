@@ -130,7 +130,7 @@ func (k *keyringStore) List(ctx context.Context) ([]string, error) {
 }
 
 func (k *keyringStore) Put(ctx context.Context, profile string, e Entry) error {
-	if err := validateProfile(profile); err != nil {
+	if err := validateNewProfile(profile); err != nil {
 		return err
 	}
 	if err := e.Validate(); err != nil {

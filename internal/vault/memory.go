@@ -34,7 +34,7 @@ func (m *memoryStore) Get(ctx context.Context, profile string) (Entry, error) {
 }
 
 func (m *memoryStore) Put(ctx context.Context, profile string, e Entry) error {
-	if err := validateProfile(profile); err != nil {
+	if err := validateNewProfile(profile); err != nil {
 		return err
 	}
 	if err := e.Validate(); err != nil {

@@ -128,13 +128,28 @@ func validateProfile(profile string) error {
 	return nil
 }
 
+// validateNewProfile is validateProfile for a name being stored: it also
+// refuses '#' and ';', which some SDKs read in a section header as the start
+// of a comment, so that no key is stored under a name no profile can have.
+// A name stored before this rule is still read and removed (validateProfile).
+func validateNewProfile(profile string) error {
+	if err := validateProfile(profile); err != nil {
+		return err
+	}
+	if strings.ContainsAny(profile, "#;") {
+		return fmt.Errorf("%w: %q holds '#' or ';', which some SDKs read as the start of a comment", ErrInvalidProfile, profile)
+	}
+	return nil
+}
+
 // Store holds one Entry per profile name.
 //
 // Implementations are safe for concurrent use by several goroutines, and the
 // persistent ones also by several processes: a Put or Delete never loses
 // another's concurrent update. Reading never creates anything on disk and never
 // asks for a passphrase when there is nothing to read. Every method fails with
-// ErrInvalidProfile for a name validateProfile refuses.
+// ErrInvalidProfile for a name validateProfile refuses, and Put also for one
+// validateNewProfile refuses.
 type Store interface {
 	// Backend names the backend: "keyring", "file" or "memory".
 	Backend() string
