@@ -64,6 +64,13 @@ func runClear(ctx context.Context, env *Env, profile string) error {
 	if err != nil {
 		return &configError{err}
 	}
+	if profile != "" && forgot == 0 && len(removed) == 0 {
+		// Nothing to clear for a profile the files do not know: most
+		// likely a typo, which must not pass for a cleared session.
+		if err := env.checkProfile(profile); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(env.Stdout, "forgot %d cached session(s)\n", forgot)
 	for _, s := range removed {
 		fmt.Fprintf(env.Stdout, "removed [%s] from %s\n", s, paths.Credentials)

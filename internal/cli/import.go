@@ -107,8 +107,14 @@ func runImport(ctx context.Context, env *Env, g *globalOptions, o *importOptions
 				imported = append(imported, name)
 				continue
 			}
-			return withHint(fmt.Errorf("importing profile %q: %w: no long-term key for it in %s",
-				name, vault.ErrNotFound, cfg.Paths.Credentials), "awsmfa list")
+			err = fmt.Errorf("importing profile %q: %w: no long-term key for it in %s", name, vault.ErrNotFound, cfg.Paths.Credentials)
+			if p == nil {
+				inVault, _ := store.List(ctx)
+				if hint := env.similarHint(name, inVault); hint != "" {
+					return withHint(err, "%s", hint)
+				}
+			}
+			return withHint(err, "awsmfa list")
 		}
 		creds, _ := p.StaticCredentials()
 		if strings.HasPrefix(creds.AccessKeyID, "ASIA") {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
@@ -52,15 +53,35 @@ func (e *Env) didYouMean(err error, profile string) error {
 	if lerr != nil || cfg.HasProfile(profile) {
 		return err
 	}
-	similar := awsconfig.SimilarNames(profile, cfg.ProfileNames())
+	if hint := e.similarHint(profile, nil); hint != "" {
+		return withHint(err, "%s", hint)
+	}
+	return err
+}
+
+// similarHint is the did-you-mean hint naming the profiles of the AWS files
+// and the names in extra (a vault's, say) closest to profile; "" when none
+// is close or the files cannot be read.
+func (e *Env) similarHint(profile string, extra []string) string {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return ""
+	}
+	names := cfg.ProfileNames()
+	for _, n := range extra {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	similar := awsconfig.SimilarNames(profile, names)
 	if len(similar) == 0 {
-		return err
+		return ""
 	}
 	quoted := make([]string, len(similar))
 	for i, s := range similar {
 		quoted[i] = shellQuote(s)
 	}
-	return withHint(err, "did you mean %s? awsmfa list shows every profile", orList(quoted))
+	return fmt.Sprintf("did you mean %s? awsmfa list shows every profile", orList(quoted))
 }
 
 // orList joins "a", "a or b", "a, b or c".

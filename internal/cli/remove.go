@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/awsmfa/awsmfa/internal/vault"
 	"github.com/spf13/cobra"
 )
 
@@ -38,6 +40,12 @@ func runRemove(ctx context.Context, env *Env, g *globalOptions, o *removeOptions
 		return err
 	}
 	e, err := store.Get(ctx, o.profile)
+	if errors.Is(err, vault.ErrNotFound) {
+		names, _ := store.List(ctx)
+		if hint := env.similarHint(o.profile, names); hint != "" {
+			return withHint(err, "%s", hint)
+		}
+	}
 	if err != nil {
 		return withHint(err, "awsmfa list")
 	}
