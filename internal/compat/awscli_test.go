@@ -1,7 +1,9 @@
 package compat
 
 import (
-	"fmt"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -12,21 +14,68 @@ type awsCLI struct {
 	// flagEndpoint passes --endpoint-url on every call, for a CLI v2 older
 	// than 2.13, which ignores AWS_ENDPOINT_URL.
 	flagEndpoint bool
-	// unsupported says why the role profile flow cannot run, if it cannot.
-	unsupported string
+	// env is added to every run's environment.
+	env []string
 }
 
 // newAWSCLIv2 configures the CLI v2 at bin, whose version is ver, for tg.
-func newAWSCLIv2(bin string, ver [3]int, tg *target) *awsCLI {
+func newAWSCLIv2(t *testing.T, bin string, ver [3]int, tg *target) *awsCLI {
 	c := &awsCLI{bin: bin, endpoint: tg.endpoint}
-	if !atLeast(ver, 2, 13) {
+	if !atLeast(ver, 2, 13) && tg.endpoint != "" {
 		// Endpoints from the environment and config came in 2.13.0. Before
 		// that, --endpoint-url reaches only the command's own client; the STS
-		// client of the assume-role provider always calls the real AWS.
+		// client of the assume-role provider is pointed at tg by an STS
+		// endpoint ruleset of its own, found through AWS_DATA_PATH.
 		c.flagEndpoint = true
-		c.unsupported = fmt.Sprintf("aws-cli/%d.%d.%d predates AWS_ENDPOINT_URL (2.13): its assume-role provider cannot be pointed at a local endpoint", ver[0], ver[1], ver[2])
+		c.env = []string{"AWS_DATA_PATH=" + stsRulesetDir(t, tg.endpoint)}
 	}
 	return c
+}
+
+// stsRulesetDir writes, for AWS_DATA_PATH, an STS endpoint ruleset that
+// sends every STS call to endpoint, and returns its directory. botocore
+// reads a service's ruleset from AWS_DATA_PATH before its own data: this
+// is how a CLI v2 before 2.13 (which reads no endpoint from the
+// environment or config) reaches a local STS with every client it makes,
+// the assume-role provider's included.
+func stsRulesetDir(t *testing.T, endpoint string) string {
+	t.Helper()
+	dir := t.TempDir()
+	param := func(builtIn, typ string, def any) map[string]any {
+		p := map[string]any{"builtIn": builtIn, "required": def != nil, "documentation": builtIn, "type": typ}
+		if def != nil {
+			p["default"] = def
+		}
+		return p
+	}
+	ruleset := map[string]any{
+		"version": "1.0",
+		// The parameters botocore fills for STS; the one rule ignores them.
+		"parameters": map[string]any{
+			"Region":            param("AWS::Region", "String", nil),
+			"UseDualStack":      param("AWS::UseDualStack", "Boolean", false),
+			"UseFIPS":           param("AWS::UseFIPS", "Boolean", false),
+			"Endpoint":          param("SDK::Endpoint", "String", nil),
+			"UseGlobalEndpoint": param("AWS::STS::UseGlobalEndpoint", "Boolean", false),
+		},
+		"rules": []any{map[string]any{
+			"conditions": []any{},
+			"endpoint":   map[string]any{"url": endpoint, "properties": map[string]any{}, "headers": map[string]any{}},
+			"type":       "endpoint",
+		}},
+	}
+	data, err := json.Marshal(ruleset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts := filepath.Join(dir, "sts", "2011-06-15")
+	if err := os.MkdirAll(sts, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sts, "endpoint-rule-set-1.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func (c *awsCLI) run(t *testing.T, h *awsHome, what, stdin string, args ...string) string {
@@ -34,7 +83,7 @@ func (c *awsCLI) run(t *testing.T, h *awsHome, what, stdin string, args ...strin
 	if c.flagEndpoint {
 		args = append([]string{"--endpoint-url", c.endpoint}, args...)
 	}
-	return mustRun(t, what, child{env: h.env(c.endpoint), dir: h.dir, stdin: stdin, name: c.bin, args: append(args, "--output", "json")})
+	return mustRun(t, what, child{env: h.env(c.endpoint, c.env...), dir: h.dir, stdin: stdin, name: c.bin, args: append(args, "--output", "json")})
 }
 
 func (c *awsCLI) identity(t *testing.T, h *awsHome, profile string) string {
@@ -93,4 +142,6 @@ func (c *awsCLI) iam(t *testing.T, h *awsHome, profile, user, newUser, device, q
 	return r
 }
 
-func (c *awsCLI) roleProfileUnsupported() string { return c.unsupported }
+// roleProfileUnsupported: every CLI runs the role profile flow (a CLI v2
+// before 2.13 through AWS_DATA_PATH, see newAWSCLIv2).
+func (c *awsCLI) roleProfileUnsupported() string { return "" }

@@ -23,7 +23,7 @@ func TestRealClients(t *testing.T) {
 		}},
 		{"awscli-v2", func(t *testing.T, tg *target) driver {
 			bin, ver := awsCLIv2(t)
-			return newAWSCLIv2(bin, ver, tg)
+			return newAWSCLIv2(t, bin, ver, tg)
 		}},
 		{"boto3", func(t *testing.T, tg *target) driver {
 			return newBoto3(t, python3Boto3(t), tg.endpoint)

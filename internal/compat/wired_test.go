@@ -64,10 +64,12 @@ func TestWiredRoleProfile(t *testing.T) {
 		}},
 		{"awscli-v2", func(t *testing.T) child {
 			bin, ver := awsCLIv2(t)
-			if why := newAWSCLIv2(bin, ver, tg).roleProfileUnsupported(); why != "" {
-				t.Skip(why)
+			c := newAWSCLIv2(t, bin, ver, tg)
+			args := []string{"sts", "get-caller-identity", "--profile", role, "--output", "json"}
+			if c.flagEndpoint {
+				args = append([]string{"--endpoint-url", c.endpoint}, args...)
 			}
-			return child{name: bin, args: []string{"sts", "get-caller-identity", "--profile", role, "--output", "json"}}
+			return child{name: bin, args: args, env: c.env}
 		}},
 		{"boto3", func(t *testing.T) child {
 			script, err := filepath.Abs(filepath.Join("testdata", "boto3_flows.py"))
@@ -90,7 +92,7 @@ func TestWiredRoleProfile(t *testing.T) {
 	for _, c := range clients {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := c.prepare(t)
-			cmd.env, cmd.dir = s.env(), s.home.dir
+			cmd.env, cmd.dir = append(s.env(), cmd.env...), s.home.dir
 			// The AWS CLI caches role credentials in ~/.aws/cli/cache; each
 			// client must assume the role itself.
 			if err := os.RemoveAll(cache); err != nil {
