@@ -192,7 +192,10 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 			return importKey(ctx, s, cfg.Paths, o.Profile, creds, e)
 		}
 	} else {
-		s, err := openStore()
+		// Setup signs with the key itself, so it needs the secret, which an
+		// agent holding the vault never hands out: open the vault here, as
+		// rotate does.
+		s, err := env.openVaultHere(ctx, g, term)
 		if err != nil {
 			return err
 		}
