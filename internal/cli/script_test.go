@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 			}
 			env.testOnlyScryptWorkFactor = 10
 			testOnlyLoginRotate(env)
+			testOnlySetupClock(env)
 			exitFile := os.Getenv("AWSMFA_TEST_EXIT_FILE")
 			if exitFile != "" {
 				// A command that replaces the process (exec) leaves no status.
@@ -58,6 +59,7 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 		"emucode": emucodeMain,
+		"ykman":   ykmanMain,
 		"whoami":  whoamiMain,
 		"envdump": envdumpMain,
 		"whoami-profile": func() {

@@ -152,6 +152,9 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 		Sleep:             sleepCtx,
 		YubiKey:           ykman(env),
 	}
+	if env.testOnlySetupNow != nil && env.testOnlySetupSleep != nil {
+		se.Now, se.Sleep = env.testOnlySetupNow, env.testOnlySetupSleep
+	}
 	if t, err := term.get(); err == nil {
 		se.Terminal = t
 	}
