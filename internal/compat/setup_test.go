@@ -140,7 +140,7 @@ func TestSetupProfilesRealClients(t *testing.T) {
 	}
 	for _, c := range []struct {
 		what, profile, want string
-		cmd             child
+		cmd                 child
 	}{
 		{"aws --profile KEY sts get-caller-identity", user, u.ARN,
 			child{name: awsCLI, args: []string{"--profile", user, "sts", "get-caller-identity", "--output", "json"}}},
