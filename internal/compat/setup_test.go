@@ -139,15 +139,15 @@ func TestSetupProfilesRealClients(t *testing.T) {
 		return mustRun(t, what, c)
 	}
 	for _, c := range []struct {
-		what, profile, want string
-		cmd                 child
+		what, want string
+		cmd        child
 	}{
-		{"aws --profile KEY sts get-caller-identity", user, u.ARN,
+		{"aws --profile KEY sts get-caller-identity", u.ARN,
 			child{name: awsCLI, args: []string{"--profile", user, "sts", "get-caller-identity", "--output", "json"}}},
-		{"aws --profile ROLE sts get-caller-identity", role, wantRole,
+		{"aws --profile ROLE sts get-caller-identity", wantRole,
 			child{name: awsCLI, args: []string{"--profile", role, "sts", "get-caller-identity", "--output", "json"}}},
-		{"boto3 KEY identity", user, u.ARN, child{name: python, args: []string{script, "identity", user}}},
-		{"boto3 ROLE identity", role, wantRole, child{name: python, args: []string{script, "identity", role}}},
+		{"boto3 KEY identity", u.ARN, child{name: python, args: []string{script, "identity", user}}},
+		{"boto3 ROLE identity", wantRole, child{name: python, args: []string{script, "identity", role}}},
 	} {
 		var got struct{ Arn string }
 		decodeJSON(t, c.what, run(c.what, c.cmd), &got)
