@@ -141,10 +141,12 @@ func testCtrlCAtPrompts(t *testing.T, bin string, base []string) {
 			env: []string{"AWSMFA_PASSPHRASE=tmux-test-passphrase"}},
 		{name: "mfa prompt through the agent", command: bin + " credential-process dev", prompt: `MFA code for profile dev \(`,
 			env: []string{"AWSMFA_PASSPHRASE=tmux-test-passphrase"}},
+		// In this process: the agent of the case before holds the vault open,
+		// and list would use it without a prompt.
 		{name: "passphrase prompt", command: bin + " list", prompt: `Vault passphrase:`,
 			env: []string{"AWSMFA_NO_AGENT=1"}},
-		// The agent (started by add) asks list for the passphrase once lock
-		// has ended it and the vault it held open.
+		// Through the agent, which asks list for the passphrase once lock has
+		// ended the agent that held the vault open.
 		{name: "passphrase prompt through the agent", command: bin + " lock >/dev/null; " + bin + " list", prompt: `Vault passphrase:`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
