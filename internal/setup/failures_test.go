@@ -308,3 +308,93 @@ func TestFailureAtEachStep(t *testing.T) {
 		})
 	}
 }
+
+func kinds(cs []Change) []Kind {
+	var ks []Kind
+	for _, c := range cs {
+		ks = append(ks, c.Kind)
+	}
+	return ks
+}
+
+// failWithoutRollback runs a setup whose attaching to the new role fails,
+// and whose deleting of the role, on the rollback, fails too.
+func failWithoutRollback(t *testing.T, o Options) (a *emuAccount, before string) {
+	t.Helper()
+	a = newEmuAccount(t)
+	before = a.snapshot(t)
+	a.s.InjectFault("AttachRolePolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
+	a.s.InjectFault("DeleteRole", awsemu.Fault{Kind: awsemu.ServerError}, 1)
+	err, out := a.run(t, o, false)
+	var inc *IncompleteError
+	if !errors.As(err, &inc) {
+		t.Fatalf("setup = %v, want an IncompleteError\n%s", err, out)
+	}
+	if want := []Kind{KindEnrollDevice, KindSetProfileKey, KindCreateRole}; !slices.Equal(kinds(inc.Remaining), want) {
+		t.Errorf("remaining %v, want %v", kinds(inc.Remaining), want)
+	}
+	if inc.Command != "awsmfa setup --undo --delete-device dev" {
+		t.Errorf("command %q, want the undo with the device", inc.Command)
+	}
+	for _, c := range inc.Remaining {
+		if !strings.Contains(out, "awsmfa:   "+c.String()+"\n") {
+			t.Errorf("%q is not listed on its own line:\n%s", c, out)
+		}
+	}
+	rec, err := LoadRecord(a.record)
+	if err != nil || !slices.Equal(kinds(rec.Changes), kinds(inc.Remaining)) {
+		t.Fatalf("record %v (%v), want the remaining changes", rec, err)
+	}
+	return a, before
+}
+
+// A failure whose rollback fails too leaves an IncompleteError naming what
+// remains and the one command that deals with it; that command does. When
+// the run's changes are all the record holds, it is the undo (the device of
+// the run goes too).
+func TestRollbackThatFailsUndo(t *testing.T) {
+	a, before := failWithoutRollback(t, Options{Strategy: StrategyRole, DetachGroups: true})
+	if err, out := a.run(t, Options{DeleteDevice: true}, true); err != nil {
+		t.Fatalf("undo: %v\n%s", err, out)
+	}
+	if after := a.snapshot(t); after != before {
+		t.Fatalf("the undo did not restore the account:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// The other way out of a failed rollback is the re-run, which continues
+// (the role exists but lacks its permissions). When that run's rollback
+// fails too, undoing would revert the first run's changes as well, so the
+// command is the re-run, and it finishes.
+func TestRollbackThatFailsContinue(t *testing.T) {
+	o := Options{Strategy: StrategyRole, DetachGroups: true}
+	a, before := failWithoutRollback(t, o)
+	a.s.InjectFault("DetachUserPolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
+	a.s.InjectFault("DeleteRolePolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
+	err, out := a.run(t, o, false)
+	var inc *IncompleteError
+	if !errors.As(err, &inc) {
+		t.Fatalf("the second setup = %v, want an IncompleteError\n%s", err, out)
+	}
+	if inc.Command != "awsmfa setup dev" {
+		t.Errorf("command %q, want the re-run", inc.Command)
+	}
+	if slices.Contains(kinds(inc.Remaining), KindEnrollDevice) {
+		t.Errorf("the first run's changes are listed as this run's: %v", kinds(inc.Remaining))
+	}
+	if err, out := a.run(t, o, false); err != nil || !strings.Contains(out, "profile dev is locked with MFA") {
+		t.Fatalf("the re-run: %v\n%s", err, out)
+	}
+	// The role holds every permission the user had.
+	ctx := context.Background()
+	att, err := a.admin.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(mfapolicy.DefaultRoleName)})
+	if err != nil || len(att.AttachedPolicies) != 2 {
+		t.Errorf("the role has %v attached (%v), want AdministratorAccess and ReadOnlyAccess", att, err)
+	}
+	if err, out := a.run(t, Options{DeleteDevice: true}, true); err != nil {
+		t.Fatalf("undo: %v\n%s", err, out)
+	}
+	if after := a.snapshot(t); after != before {
+		t.Fatalf("undo after the finished re-run did not restore the account:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
