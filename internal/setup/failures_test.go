@@ -398,3 +398,74 @@ func TestRollbackThatFailsContinue(t *testing.T) {
 		t.Fatalf("undo after the finished re-run did not restore the account:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
+
+// orphan creates the virtual device alice, enabled for nobody, as a failed
+// enrollment leaves it: its secret is lost.
+func (a *emuAccount) orphan(t *testing.T) {
+	t.Helper()
+	if _, err := a.admin.CreateVirtualMFADevice(context.Background(), &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A device of the name setup creates, enabled for nobody, is an orphan of a
+// failed enrollment whose secret is lost: setup deletes it and enrolls a new
+// one under the name; where it may not delete it, it fails, changes
+// nothing, and names the device and the administrator's command; a device
+// that is another user's is never touched.
+func TestOrphanedDevice(t *testing.T) {
+	o := Options{Strategy: StrategyRole}
+	t.Run("deleted and created anew", func(t *testing.T) {
+		a := newEmuAccount(t)
+		a.orphan(t)
+		err, out := a.run(t, o, false)
+		if err != nil || !strings.Contains(out, "profile dev is locked with MFA") {
+			t.Fatalf("setup: %v\n%s", err, out)
+		}
+		if !strings.Contains(out, "MFA device "+a.serial()+" exists, enabled for nobody") {
+			t.Errorf("setup did not say it replaced the orphan:\n%s", out)
+		}
+		if got := a.s.Calls("DeleteVirtualMFADevice"); got != 1 {
+			t.Errorf("%d DeleteVirtualMFADevice calls, want 1", got)
+		}
+	})
+	t.Run("may not delete", func(t *testing.T) {
+		a := newEmuAccount(t)
+		a.orphan(t)
+		before := a.snapshot(t)
+		a.s.InjectFault("DeleteVirtualMFADevice", awsemu.Fault{Kind: awsemu.AccessDeniedFault}, 1)
+		err, out := a.run(t, o, false)
+		var od *OrphanDeviceError
+		var perm *PermissionError
+		if !errors.As(err, &od) || od.Serial != a.serial() || !errors.As(err, &perm) || perm.Action != "iam:DeleteVirtualMFADevice" {
+			t.Fatalf("setup = %v, want an OrphanDeviceError for %s denied iam:DeleteVirtualMFADevice\n%s", err, a.serial(), out)
+		}
+		if !strings.Contains(err.Error(), a.serial()+" exists, enabled for nobody") {
+			t.Errorf("the error does not explain the device: %v", err)
+		}
+		if after := a.snapshot(t); after != before {
+			t.Fatalf("a refused enrollment changed the account:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+	})
+	t.Run("another user's", func(t *testing.T) {
+		a := newEmuAccount(t)
+		if _, err := a.s.CreateUser("bob"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.s.CreateMFADevice("bob", "alice"); err != nil {
+			t.Fatal(err)
+		}
+		before := a.snapshot(t)
+		err, out := a.run(t, o, false)
+		var od *OrphanDeviceError
+		if !errors.As(err, &od) || od.Owner != "bob" || !errors.Is(err, ErrInput) {
+			t.Fatalf("setup = %v, want an OrphanDeviceError naming bob\n%s", err, out)
+		}
+		if got := a.s.Calls("DeleteVirtualMFADevice") + a.s.Calls("DeactivateMFADevice"); got != 0 {
+			t.Errorf("setup tried to remove bob's device (%d calls)", got)
+		}
+		if after := a.snapshot(t); after != before {
+			t.Fatalf("a refused enrollment changed the account:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+	})
+}
