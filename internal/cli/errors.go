@@ -28,6 +28,7 @@ const (
 	ExitAWSRefused   = 7   // AWS refused: wrong MFA code or serial, access denied, a duration limit, expired credentials, clock skew
 	ExitAWSUnreached = 8   // AWS could not be reached: network failure, timeout, or throttling after retries
 	ExitNotLocked    = 9   // setup: the proof of the lock failed (the key alone is still allowed, or MFA is not)
+	ExitIncomplete   = 12  // setup: a failed run (or undo) could not revert all its changes; the hint is the command that finishes
 	ExitInterrupted  = 130 // interrupted (Ctrl-C, also at a prompt)
 )
 
@@ -162,7 +163,11 @@ func exitCode(err error) int {
 // branches' edits to exitCode do not collide with it).
 func setupExitCode(err error) (int, bool) {
 	var perm *setup.PermissionError
+	var inc *setup.IncompleteError
 	switch {
+	case errors.As(err, &inc):
+		// Before its cause: what matters is what remains.
+		return ExitIncomplete, true
 	case errors.Is(err, setup.ErrNotLocked):
 		return ExitNotLocked, true
 	case errors.As(err, &perm):

@@ -245,11 +245,16 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 func setupHints(err error, o *setupOptions) error {
 	var perm *setup.PermissionError
 	var inc *setup.IncompleteError
+	var orphan *setup.OrphanDeviceError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &inc):
 		return withHint(err, "%s", inc.Command)
+	case errors.As(err, &orphan) && orphan.Owner != "":
+		return withHint(err, "awsmfa setup --device-name NAME %s", shellQuote(o.Profile))
+	case errors.As(err, &orphan):
+		return withHint(err, "an administrator can run: aws iam delete-virtual-mfa-device --serial-number %s (or choose another --device-name)", orphan.Serial)
 	case errors.As(err, &perm):
 		return withHint(err, "an administrator can grant %s, or apply the lock's documents directly: awsmfa policy all --format terraform --profile %s",
 			perm.Action, shellQuote(o.Profile))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 )
 
-// IncompleteError is a failure whose rollback could not finish: what remains
-// is in the record, and Command finishes undoing it.
+// IncompleteError is a failure that left changes in place: a rollback or
+// an undo whose inverse failed. Remaining are those changes (also in the
+// record, and printed one a line through Env.Notef), in the order they were
+// applied; Command is the one command that finishes or undoes them.
 type IncompleteError struct {
 	Err       error
 	Remaining []Change
@@ -24,12 +27,7 @@ type IncompleteError struct {
 }
 
 func (e *IncompleteError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%v; rolling back failed, %d change(s) remain:", e.Err, len(e.Remaining))
-	for _, c := range e.Remaining {
-		b.WriteString(" [" + c.String() + "]")
-	}
-	return b.String()
+	return fmt.Sprintf("%v; %d change(s) remain in place (listed above)", e.Err, len(e.Remaining))
 }
 
 func (e *IncompleteError) Unwrap() error { return e.Err }
@@ -76,6 +74,8 @@ func (r *runner) apply(ctx context.Context, plan []Change) error {
 }
 
 // rollback undoes the changes recorded from index from on, last first.
+// Where an inverse fails, it stops there and returns an IncompleteError:
+// what remains is in the record, and the command that finishes the job.
 func (r *runner) rollback(ctx context.Context, rec *Record, from int, cause error) error {
 	if len(rec.Changes) == from {
 		return cause
@@ -85,19 +85,46 @@ func (r *runner) rollback(ctx context.Context, rec *Record, from int, cause erro
 	ctx = context.WithoutCancel(ctx)
 	for len(rec.Changes) > from {
 		c := rec.Changes[len(rec.Changes)-1]
-		if err := r.undo(ctx, c, true); err != nil {
-			r.say("rolling back failed at: %s: %v", c, err)
-			return &IncompleteError{Err: cause, Remaining: append([]Change(nil), rec.Changes[from:]...),
-				Command: "awsmfa setup --undo --delete-device " + r.o.Profile}
+		err := r.undo(ctx, c, true)
+		if err == nil {
+			rec.Changes = rec.Changes[:len(rec.Changes)-1]
+			err = rec.save(ctx, r.env.RecordPath)
 		}
-		rec.Changes = rec.Changes[:len(rec.Changes)-1]
-		if err := rec.save(ctx, r.env.RecordPath); err != nil {
-			return &IncompleteError{Err: cause, Remaining: append([]Change(nil), rec.Changes[from:]...),
-				Command: "awsmfa setup --undo --delete-device " + r.o.Profile}
+		if err != nil {
+			r.say("rolling back failed at: %s: %v", c, err)
+			return r.incomplete(cause, rec.Changes[from:], from == 0)
 		}
 	}
 	r.say("rolled back: the account and the files are as they were")
 	return cause
+}
+
+// incomplete reports the changes of a failed run that rolling back left
+// in place, each on its own line, last first as they would be undone, and
+// the one command that deals with them. When they are all the record holds,
+// that is the undo, which deletes the device this run created too; when an
+// earlier run's changes precede them, undoing would revert those as well,
+// so it is the re-run, which continues where this one stopped.
+func (r *runner) incomplete(cause error, remaining []Change, whole bool) *IncompleteError {
+	remaining = slices.Clone(remaining)
+	cmd := "awsmfa setup " + r.o.Profile
+	if whole {
+		cmd = "awsmfa setup --undo " + r.o.Profile
+		if slices.ContainsFunc(remaining, func(c Change) bool { return c.Kind == KindEnrollDevice }) {
+			cmd = "awsmfa setup --undo --delete-device " + r.o.Profile
+		}
+	}
+	r.sayRemaining(remaining)
+	return &IncompleteError{Err: cause, Remaining: remaining, Command: cmd}
+}
+
+// sayRemaining lists changes still in place, last first as they would be
+// undone.
+func (r *runner) sayRemaining(remaining []Change) {
+	r.say("still in place (%d change(s), newest first):", len(remaining))
+	for i := len(remaining) - 1; i >= 0; i-- {
+		r.say("  %s", remaining[i])
+	}
 }
 
 // applyOne applies c and returns it as it is to be recorded.
@@ -331,7 +358,12 @@ func Undo(ctx context.Context, env *Env, o Options) error {
 	for len(rec.Changes) > 0 {
 		c := rec.Changes[len(rec.Changes)-1]
 		if err := r.undo(ctx, c, o.DeleteDevice); err != nil {
-			return &IncompleteError{Err: err, Remaining: rec.Changes, Command: "awsmfa setup --undo " + o.Profile}
+			cmd := "awsmfa setup --undo " + o.Profile
+			if o.DeleteDevice {
+				cmd = "awsmfa setup --undo --delete-device " + o.Profile
+			}
+			r.sayRemaining(rec.Changes)
+			return &IncompleteError{Err: err, Remaining: slices.Clone(rec.Changes), Command: cmd}
 		}
 		rec.Changes = rec.Changes[:len(rec.Changes)-1]
 		if err := rec.save(ctx, env.RecordPath); err != nil {

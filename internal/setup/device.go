@@ -29,6 +29,12 @@ var ErrNeedsTerminal = errors.New("a terminal is needed")
 func (r *runner) enroll(ctx context.Context, c Change) (err error) {
 	api := r.env.AWS.IAM(r.env.Key)
 	out, err := api.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(c.Device)})
+	if apiCode(err) == "EntityAlreadyExists" {
+		if err = r.removeOrphan(ctx, c); err != nil {
+			return err
+		}
+		out, err = api.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(c.Device)})
+	}
 	if err != nil {
 		return call("enrolling an MFA device", "iam:CreateVirtualMFADevice", err)
 	}
@@ -266,4 +272,79 @@ func (r *runner) enrollYubiKey(ctx context.Context, serial string, seed []byte) 
 		c2, err := src.next(ctx, "", 1)
 		return c1, c2, err
 	})
+}
+
+// OrphanDeviceError is a virtual MFA device of the name setup would create
+// that exists already and that setup could not delete. A device enabled for
+// nobody is an orphan of a failed enrollment: its secret is lost, so it can
+// never be enabled, and AWS's self-manage policy does not let the user
+// delete it (IAM-FACTS.md, "Orphaned devices").
+type OrphanDeviceError struct {
+	Serial string
+	// Owner is the user the device is enabled for; empty for an orphan, or
+	// when the key may not tell.
+	Owner string
+	Err   error
+}
+
+func (e *OrphanDeviceError) Error() string {
+	switch {
+	case e.Owner != "":
+		return fmt.Sprintf("enrolling an MFA device: %s is user %s's: choose another --device-name", e.Serial, e.Owner)
+	case e.Err != nil:
+		return fmt.Sprintf("enrolling an MFA device: %s exists, enabled for nobody (an earlier enrollment failed; its secret is lost, so it cannot be enabled), and deleting it failed: %v",
+			e.Serial, e.Err)
+	}
+	return fmt.Sprintf("enrolling an MFA device: %s exists already and the key may not list the account's devices to tell whose it is", e.Serial)
+}
+
+func (e *OrphanDeviceError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return ErrInput
+}
+
+// removeOrphan deletes the virtual device named c.Device, which
+// CreateVirtualMFADevice says exists, if it is enabled for nobody: an orphan
+// of an earlier enrollment that failed before its device was deleted. Its
+// secret is lost, so it cannot be reused; deleting it and creating it anew
+// is the way to enroll under its name. A device enabled for a user is never
+// touched.
+func (r *runner) removeOrphan(ctx context.Context, c Change) error {
+	api := r.env.AWS.IAM(r.env.Key)
+	orphan, owner := false, ""
+	p := iam.NewListVirtualMFADevicesPaginator(api, &iam.ListVirtualMFADevicesInput{})
+	for p.HasMorePages() && !orphan && owner == "" {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if isDenied(err) {
+				return &OrphanDeviceError{Serial: c.Serial}
+			}
+			return call("enrolling an MFA device", "iam:ListVirtualMFADevices", err)
+		}
+		for _, d := range page.VirtualMFADevices {
+			if aws.ToString(d.SerialNumber) != c.Serial {
+				continue
+			}
+			if d.User == nil {
+				orphan = true
+			} else {
+				owner = aws.ToString(d.User.UserName)
+			}
+		}
+	}
+	if owner != "" {
+		return &OrphanDeviceError{Serial: c.Serial, Owner: owner}
+	}
+	if !orphan {
+		// Gone meanwhile: creating it again will do.
+		return nil
+	}
+	r.say("MFA device %s exists, enabled for nobody: an earlier enrollment failed, and its secret is lost; deleting it to create it anew", c.Serial)
+	_, err := api.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(c.Serial)})
+	if err != nil && !isNoSuchEntity(err) {
+		return &OrphanDeviceError{Serial: c.Serial, Err: call("deleting the orphaned MFA device", "iam:DeleteVirtualMFADevice", err)}
+	}
+	return nil
 }

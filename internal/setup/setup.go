@@ -143,6 +143,8 @@ type runner struct {
 	serial, roleARN string
 	// keyCouldList: the key alone was allowed S3 ListBuckets before setup
 	keyCouldList bool
+	// unproven: an earlier run recorded changes but did not prove the lock
+	unproven bool
 }
 
 func (r *runner) say(format string, args ...any) {
@@ -159,10 +161,22 @@ func Run(ctx context.Context, env *Env, o Options) error {
 	if err := r.identify(ctx); err != nil {
 		return err
 	}
+	rec, err := LoadRecord(env.RecordPath)
+	if err != nil {
+		return err
+	}
+	// A run that stopped part way (the lock unproven) is continued: its
+	// changes may have left the key alone unable to read the account, so the
+	// reads may take the MFA session and the role, with one code. A dry run
+	// asks no code.
+	r.unproven = !rec.Complete && len(rec.Changes) > 0
+	if r.unproven && !o.DryRun {
+		r.serial, r.roleARN = rec.Serial, rec.RoleARN
+	}
 	st, err := r.read(ctx)
 	if err != nil {
 		var perm *PermissionError
-		if rec, rerr := LoadRecord(env.RecordPath); rerr == nil && rec.Complete && errors.As(err, &perm) && perm.Step == stepReading {
+		if rec.Complete && errors.As(err, &perm) && perm.Step == stepReading {
 			// The lock itself keeps the key alone from reading the user's
 			// permissions: the finished setup is what denies it.
 			r.out("setup of profile %s is complete: nothing to change (the key alone may not read its permissions, as the lock intends; awsmfa setup --undo %s reverts it)", o.Profile, o.Profile)
@@ -181,7 +195,7 @@ func Run(ctx context.Context, env *Env, o Options) error {
 			changes++
 		}
 	}
-	if changes == 0 {
+	if changes == 0 && !r.unproven {
 		r.out("setup of profile %s is complete: nothing to change", o.Profile)
 		return nil
 	}
@@ -254,6 +268,8 @@ type state struct {
 	roleProfile  *awsconfig.Profile
 	roleExists   bool
 	roleTrust    string
+	roleAttached []string          // the existing role's managed policies
+	roleInline   map[string]string // and its inline ones, name → document
 	attached     []string          // managed policies of the user
 	inline       map[string]string // inline policies of the user, name → document
 	inlineNames  []string
@@ -264,72 +280,109 @@ type state struct {
 }
 
 func (r *runner) read(ctx context.Context) (*state, error) {
-	api := r.env.AWS.IAM(r.env.Key)
 	user := aws.String(r.who.User)
-	st := &state{inline: map[string]string{}, groupInline: map[string]string{}}
+	st := &state{inline: map[string]string{}, groupInline: map[string]string{}, roleInline: map[string]string{}}
 	const reading = stepReading
-	devs, err := api.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: user})
-	if err != nil {
-		return nil, call(reading, "iam:ListMFADevices", err)
+	// Each read goes through withIAM: once an interrupted run has replaced
+	// the user's permissions, the key alone may read nothing, and the run
+	// that continues it reads with MFA (see Run).
+	do := func(action string, fn func(IAM) error) error {
+		return call(reading, action, r.withIAM(ctx, fn))
 	}
-	for _, d := range devs.MFADevices {
-		st.devices = append(st.devices, aws.ToString(d.SerialNumber))
-	}
-	att, err := api.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: user})
-	if err != nil {
-		return nil, call(reading, "iam:ListAttachedUserPolicies", err)
-	}
-	for _, a := range att.AttachedPolicies {
-		st.attached = append(st.attached, aws.ToString(a.PolicyArn))
-	}
-	names, err := api.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: user})
-	if err != nil {
-		return nil, call(reading, "iam:ListUserPolicies", err)
-	}
-	for _, n := range names.PolicyNames {
-		doc, err := api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: user, PolicyName: aws.String(n)})
-		if err != nil {
-			return nil, call(reading, "iam:GetUserPolicy", err)
+	if err := do("iam:ListMFADevices", func(api IAM) error {
+		devs, err := api.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: user})
+		if err == nil {
+			st.devices = st.devices[:0]
+			for _, d := range devs.MFADevices {
+				st.devices = append(st.devices, aws.ToString(d.SerialNumber))
+			}
 		}
-		st.inline[n] = decodeDocument(aws.ToString(doc.PolicyDocument))
-		st.inlineNames = append(st.inlineNames, n)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	groups, err := api.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: user})
-	if err != nil {
-		return nil, call(reading, "iam:ListGroupsForUser", err)
+	if err := do("iam:ListAttachedUserPolicies", func(api IAM) error {
+		att, err := api.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: user})
+		if err == nil {
+			st.attached = st.attached[:0]
+			for _, a := range att.AttachedPolicies {
+				st.attached = append(st.attached, aws.ToString(a.PolicyArn))
+			}
+		}
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	for _, g := range groups.Groups {
-		st.groups = append(st.groups, aws.ToString(g.GroupName))
+	if err := do("iam:ListUserPolicies", func(api IAM) error {
+		names, err := api.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: user})
+		if err == nil {
+			st.inlineNames = names.PolicyNames
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	for _, n := range st.inlineNames {
+		if err := do("iam:GetUserPolicy", func(api IAM) error {
+			doc, err := api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: user, PolicyName: aws.String(n)})
+			if err == nil {
+				st.inline[n] = decodeDocument(aws.ToString(doc.PolicyDocument))
+			}
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := do("iam:ListGroupsForUser", func(api IAM) error {
+		groups, err := api.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: user})
+		if err == nil {
+			st.groups = st.groups[:0]
+			for _, g := range groups.Groups {
+				st.groups = append(st.groups, aws.ToString(g.GroupName))
+			}
+		}
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	if r.o.Strategy == StrategyRole {
-		role, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.o.RoleName)})
-		switch {
-		case err == nil:
-			st.roleExists = true
-			st.roleTrust = decodeDocument(aws.ToString(role.Role.AssumeRolePolicyDocument))
-		case isNoSuchEntity(err):
-		default:
-			return nil, call(reading, "iam:GetRole", err)
+		if err := r.readRole(ctx, st, do); err != nil {
+			return nil, err
 		}
 		if r.o.DetachGroups && len(r.o.RolePolicies) == 0 {
 			for _, g := range st.groups {
-				ga, err := api.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(g)})
-				if err != nil {
-					return nil, call(reading, "iam:ListAttachedGroupPolicies", err)
-				}
-				for _, a := range ga.AttachedPolicies {
-					st.groupManaged = append(st.groupManaged, aws.ToString(a.PolicyArn))
-				}
-				gn, err := api.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String(g)})
-				if err != nil {
-					return nil, call(reading, "iam:ListGroupPolicies", err)
-				}
-				for _, n := range gn.PolicyNames {
-					doc, err := api.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(g), PolicyName: aws.String(n)})
-					if err != nil {
-						return nil, call(reading, "iam:GetGroupPolicy", err)
+				group := aws.String(g)
+				if err := do("iam:ListAttachedGroupPolicies", func(api IAM) error {
+					ga, err := api.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: group})
+					if err == nil {
+						for _, a := range ga.AttachedPolicies {
+							st.groupManaged = append(st.groupManaged, aws.ToString(a.PolicyArn))
+						}
 					}
-					st.groupInline[g+"-"+n] = decodeDocument(aws.ToString(doc.PolicyDocument))
+					return err
+				}); err != nil {
+					return nil, err
+				}
+				var names []string
+				if err := do("iam:ListGroupPolicies", func(api IAM) error {
+					gn, err := api.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: group})
+					if err == nil {
+						names = gn.PolicyNames
+					}
+					return err
+				}); err != nil {
+					return nil, err
+				}
+				for _, n := range names {
+					if err := do("iam:GetGroupPolicy", func(api IAM) error {
+						doc, err := api.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: group, PolicyName: aws.String(n)})
+						if err == nil {
+							st.groupInline[g+"-"+n] = decodeDocument(aws.ToString(doc.PolicyDocument))
+						}
+						return err
+					}); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -350,6 +403,61 @@ func (r *runner) read(ctx context.Context) (*state, error) {
 		}
 	}
 	return st, nil
+}
+
+// readRole reads the role of the role strategy, if it exists: its trust
+// policy, and the permissions an interrupted run may have given it only in
+// part.
+func (r *runner) readRole(ctx context.Context, st *state, do func(string, func(IAM) error) error) error {
+	role := aws.String(r.o.RoleName)
+	err := do("iam:GetRole", func(api IAM) error {
+		out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: role})
+		if err == nil {
+			st.roleExists = true
+			st.roleTrust = decodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
+		}
+		return err
+	})
+	if isNoSuchEntity(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := do("iam:ListAttachedRolePolicies", func(api IAM) error {
+		out, err := api.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: role})
+		if err == nil {
+			st.roleAttached = st.roleAttached[:0]
+			for _, a := range out.AttachedPolicies {
+				st.roleAttached = append(st.roleAttached, aws.ToString(a.PolicyArn))
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	var names []string
+	if err := do("iam:ListRolePolicies", func(api IAM) error {
+		out, err := api.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: role})
+		if err == nil {
+			names = out.PolicyNames
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := do("iam:GetRolePolicy", func(api IAM) error {
+			out, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: role, PolicyName: aws.String(n)})
+			if err == nil {
+				st.roleInline[n] = decodeDocument(aws.ToString(out.PolicyDocument))
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // plan computes the changes from st. The order is the safe one: nothing of
@@ -413,27 +521,39 @@ func (r *runner) plan(st *state) ([]Change, error) {
 		} else {
 			plan = append(plan, Change{Kind: KindCreateRole, User: user, Role: r.o.RoleName, RoleARN: roleARN,
 				Document: trustJSON, MaxSession: int32(r.o.MaxSession / time.Second)})
-			perms := r.o.RolePolicies
-			if len(perms) == 0 {
-				perms = append(slices.Clone(st.attached), st.groupManaged...)
+		}
+		// The role gets the permissions the user has now. On a role that
+		// exists (a re-run, or one after an interrupted run) only those it
+		// lacks: once the user's own are gone, they are on the role.
+		perms := r.o.RolePolicies
+		if len(perms) == 0 {
+			perms = append(slices.Clone(st.attached), st.groupManaged...)
+		}
+		seen := map[string]bool{}
+		for _, a := range perms {
+			if !seen[a] && !slices.Contains(st.roleAttached, a) {
+				plan = append(plan, Change{Kind: KindAttachRolePolicy, Role: r.o.RoleName, PolicyARN: a})
 			}
-			seen := map[string]bool{}
-			for _, a := range perms {
-				if !seen[a] {
-					seen[a] = true
-					plan = append(plan, Change{Kind: KindAttachRolePolicy, Role: r.o.RoleName, PolicyARN: a})
+			seen[a] = true
+		}
+		if len(r.o.RolePolicies) == 0 {
+			copies := map[string]string{}
+			var names []string
+			for _, n := range st.inlineNames {
+				if n != UserPolicyName && n != DenyPolicyName {
+					copies[n] = st.inline[n]
+					names = append(names, n)
 				}
 			}
-			if len(r.o.RolePolicies) == 0 {
-				for _, n := range st.inlineNames {
-					if n == UserPolicyName || n == DenyPolicyName {
-						continue
-					}
-					plan = append(plan, Change{Kind: KindPutRolePolicy, Role: r.o.RoleName, PolicyName: n, Document: st.inline[n]})
+			for _, n := range sortedKeys(st.groupInline) {
+				copies[n] = st.groupInline[n]
+				names = append(names, n)
+			}
+			for _, n := range names {
+				if old, ok := st.roleInline[n]; ok && sameDocument(old, copies[n]) {
+					continue
 				}
-				for _, n := range sortedKeys(st.groupInline) {
-					plan = append(plan, Change{Kind: KindPutRolePolicy, Role: r.o.RoleName, PolicyName: n, Document: st.groupInline[n]})
-				}
+				plan = append(plan, Change{Kind: KindPutRolePolicy, Role: r.o.RoleName, PolicyName: n, Document: copies[n]})
 			}
 		}
 		if st.roleProfile == nil {
@@ -490,7 +610,7 @@ func (r *runner) plan(st *state) ([]Change, error) {
 			plan = append(plan, Change{Kind: KindPutUserPolicy, User: user, PolicyName: DenyPolicyName, Document: denyJSON, Old: old, HadOld: had})
 		}
 	}
-	if len(plan) > 0 {
+	if len(plan) > 0 || r.unproven {
 		plan = append(plan, Change{Kind: KindProveLock, Role: r.o.RoleName, RoleARN: roleARN(r), Serial: serial})
 	}
 	// Every check and the enrollment need the device's serial.
