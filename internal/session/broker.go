@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
@@ -85,6 +86,9 @@ type Options struct {
 type Broker struct {
 	o    Options
 	http *http.Client
+	// configs keeps each caller's parsed AWS config until its files
+	// change; file times are the real clock's, whatever Options.Now is.
+	configs *awsconfig.Cache
 
 	mu       sync.Mutex
 	flights  map[string]*flight
@@ -125,6 +129,7 @@ func NewBroker(o Options) *Broker {
 	return &Broker{
 		o:        o,
 		http:     hc,
+		configs:  &awsconfig.Cache{},
 		flights:  map[string]*flight{},
 		cache:    map[string]*entry{},
 		serials:  map[string]string{},
