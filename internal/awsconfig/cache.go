@@ -56,8 +56,12 @@ type fileID struct {
 }
 
 // Load returns the Config of paths, parsed again only if either file changed
-// since it was last parsed. Errors are Load's, and are not cached.
+// since it was last parsed. Errors are Load's, and are not cached. A nil
+// Cache caches nothing: it is Load.
 func (c *Cache) Load(paths Paths) (*Config, error) {
+	if c == nil {
+		return Load(paths)
+	}
 	c.mu.Lock()
 	e := c.entries[paths]
 	c.mu.Unlock()

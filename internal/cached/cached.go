@@ -321,6 +321,9 @@ func (e *Env) credentials(req *request) (res *result, code int, served bool) {
 	if err != nil {
 		return nil, 0, false
 	}
+	// From the cache alone: what needs an AWS call or a question is the full
+	// command line's to do, once.
+	req.CachedOnly = true
 	if req.Env, err = RequestEnviron(e.Getenv, e.Getwd, home); err != nil {
 		return nil, 0, false
 	}

@@ -40,6 +40,7 @@ type request struct {
 	NoSession       bool              `json:"no_session,omitempty"`
 	SaveSerial      bool              `json:"save_serial,omitempty"`
 	MinRemaining    time.Duration     `json:"min_remaining,omitempty"`
+	CachedOnly      bool              `json:"cached_only,omitempty"`
 }
 
 // result is session.Result on the wire.

@@ -161,6 +161,18 @@ func (b *Broker) Credentials(ctx context.Context, req Request, asker Asker) (Res
 	}
 	need := max(req.MinRemaining, MinHandout)
 	var out outcome
+	if req.CachedOnly {
+		// --no-session neither uses nor fills the session cache.
+		key := p.sessionKey()
+		if len(p.chain) > 1 {
+			key = p.roleKey(0)
+		}
+		c, ok := b.cached(key, need)
+		if !ok || req.NoSession || req.SaveSerial {
+			return Result{}, fmt.Errorf("profile %s: %w", p.name(), ErrNotCached)
+		}
+		return Result{Credentials: c, Region: p.resultRegion}, nil
+	}
 	if len(p.chain) == 1 {
 		out, err = b.session(ctx, p, asker, need, req.NoSession)
 	} else {
