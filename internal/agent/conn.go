@@ -123,6 +123,14 @@ func (r *run) serve(c net.Conn) {
 			} else {
 				reply.Error = &wireError{Kind: session.KindUnsupported, Msg: "this agent holds no vault to forget"}
 			}
+		case m.Type == msgCredentials && m.Request != nil && m.Request.CachedOnly:
+			// Answered from the cache or refused at once, never asking:
+			// no relay, which would cost a goroutine per request.
+			res, err := r.srv.Backend.Credentials(r.ctx, *m.Request, nil)
+			reply = message{Type: msgReply, Result: &res}
+			if err != nil {
+				reply = message{Type: msgReply, Error: toWire(err)}
+			}
 		case m.Type == msgCredentials && m.Request != nil:
 			req := *m.Request
 			reply, ok = r.relay(w, in, func(ctx context.Context, a session.Asker) message {

@@ -27,21 +27,20 @@ func ask(dir, version string, req *request, intr <-chan os.Signal) (res *result,
 	if err := conn.SetDeadline(time.Now().Add(helloTimeout)); err != nil {
 		return nil, false
 	}
-	if send(conn, message{Type: "hello", Version: version, Proto: protocolVersion}) != nil {
+	// The hello and the request go in one write: the agent answers a
+	// request from a client of another build with an error, never with
+	// credentials, so nothing is lost by not waiting for its hello first,
+	// and one wake-up of the agent is saved.
+	if send(conn, message{Type: "hello", Version: version, Proto: protocolVersion},
+		message{Type: "credentials", Request: req}) != nil {
 		return nil, false
 	}
 	hello, err := receive(sc)
 	if err != nil || hello.Type != "hello" || hello.Version != version || hello.Proto != protocolVersion {
 		return nil, false
 	}
-	if err := conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return nil, false
-	}
-	if send(conn, message{Type: "credentials", Request: req}) != nil {
-		return nil, false
-	}
-	// The answer may take an AWS call (role credentials from a cached MFA
-	// session); only Ctrl-C cuts it short.
+	// The agent answers a cached-only request at once; still, only Ctrl-C
+	// cuts the wait short, as in the full client.
 	if err := conn.SetReadDeadline(time.Time{}); err != nil {
 		return nil, false
 	}

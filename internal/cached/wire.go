@@ -16,7 +16,6 @@ const (
 	maxMessageSize  = 1 << 20
 	socketName      = "agent.sock"
 	helloTimeout    = 5 * time.Second
-	writeTimeout    = 5 * time.Second
 )
 
 type message struct {
@@ -50,12 +49,17 @@ type result struct {
 	Notices     []string    `json:"notices,omitempty"`
 }
 
-func send(conn net.Conn, m message) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
+// send writes ms, one line each, in one write.
+func send(conn net.Conn, ms ...message) error {
+	var b []byte
+	for _, m := range ms {
+		line, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, line...), '\n')
 	}
-	_, err = conn.Write(append(b, '\n'))
+	_, err := conn.Write(b)
 	return err
 }
 
