@@ -69,28 +69,11 @@ func TakeStaticKeys(ctx context.Context, paths Paths, profile string, want Stati
 	})
 }
 
-// ownValue is the value of key that section itself defines (not inherited
-// from [DEFAULT]); a repeated section's last definition wins.
-func (f *File) ownValue(section, key string) (string, bool) {
-	var found *option
-	for _, s := range f.spans {
-		if s.name == section {
-			if o := s.option(key); o != nil {
-				found = o
-			}
-		}
-	}
-	if found == nil {
-		return "", false
-	}
-	return found.raw(), true
-}
-
 // hasOwnKey reports whether section itself defines an access key id or a
 // secret access key, botocore's test for static credentials.
 func (f *File) hasOwnKey(section string) bool {
-	_, id := f.ownValue(section, keyAccessKeyID)
-	_, secret := f.ownValue(section, keySecretAccessKey)
+	_, id := f.Get(section, keyAccessKeyID)
+	_, secret := f.Get(section, keySecretAccessKey)
 	return id || secret
 }
 
@@ -98,8 +81,8 @@ func (f *File) hasOwnKey(section string) bool {
 // key id and secret are want's (a missing one counts as ""). A session token
 // next to a long-term key is stale and goes with it, so it is not compared.
 func (f *File) ownKeysEqual(section string, want StaticCredentials) bool {
-	id, _ := f.ownValue(section, keyAccessKeyID)
-	secret, _ := f.ownValue(section, keySecretAccessKey)
+	id, _ := f.Get(section, keyAccessKeyID)
+	secret, _ := f.Get(section, keySecretAccessKey)
 	eq := subtle.ConstantTimeCompare([]byte(id), []byte(want.AccessKeyID)) &
 		subtle.ConstantTimeCompare([]byte(secret), []byte(want.SecretAccessKey))
 	return eq == 1

@@ -230,7 +230,7 @@ func planWire(paths Paths, cfgFile, credFile *File, profile, command string) (*F
 		return nil, nil, err
 	}
 	for _, k := range []string{keyMFASerial, keyCredProcess, "role_arn"} {
-		if _, ok := cfgFile.ownValue(defaultSection, k); ok {
+		if _, ok := cfgFile.Get(defaultSection, k); ok {
 			return nil, nil, cannot("[DEFAULT] in %s sets %s for every profile; remove it first", paths.Config, k)
 		}
 	}

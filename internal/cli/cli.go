@@ -68,6 +68,11 @@ type Env struct {
 	// testOnlyScryptWorkFactor lowers the file vault's KDF cost; zero means
 	// production cost. Only tests set it.
 	testOnlyScryptWorkFactor int
+	// testOnlySetupNow and testOnlySetupSleep replace setup's clock and its
+	// waits (for the YubiKey's next code window, for IAM to settle), so that
+	// tests can run them on the emulator's clock; nil means the real ones.
+	testOnlySetupNow   func() time.Time
+	testOnlySetupSleep func(ctx context.Context, d time.Duration) error
 }
 
 // System returns the Env of the running process.

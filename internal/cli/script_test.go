@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ func TestMain(m *testing.M) {
 			}
 			env.testOnlyScryptWorkFactor = 10
 			testOnlyLoginRotate(env)
+			testOnlySetupClock(env)
 			exitFile := os.Getenv("AWSMFA_TEST_EXIT_FILE")
 			if exitFile != "" {
 				// A command that replaces the process (exec) leaves no status.
@@ -60,6 +62,7 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 		"emucode": emucodeMain,
+		"ykman":   ykmanMain,
 		"whoami":  whoamiMain,
 		"envdump": envdumpMain,
 		"whoami-profile": func() {
@@ -97,8 +100,28 @@ func scriptParams(dir string) testscript.Params {
 			e.Defer(func() { killAgent(run) })
 			return nil
 		},
-		Cmds: scriptCmds(),
+		Cmds:      scriptCmds(),
+		Condition: scriptCondition,
 	}
+}
+
+// scriptCondition answers the scripts' own conditions:
+//
+//	[awscli]  the AWS CLI ("aws") is on PATH. Lines that need it are skipped
+//	          without it, except in CI (CI=true), where its absence fails
+//	          the script: there the real client is mandatory.
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "awscli":
+		if _, err := exec.LookPath("aws"); err != nil {
+			if os.Getenv("CI") == "true" {
+				return false, fmt.Errorf("the AWS CLI (aws) is not on PATH, and CI=true makes it mandatory: %w", err)
+			}
+			return false, nil
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {

@@ -50,7 +50,9 @@ func newSetupCmd(env *Env, g *globalOptions) *cobra.Command {
   5. profiles: PROFILE is wired (credential_process = awsmfa credential-process
      PROFILE) and, for the role strategy, --role-profile (default PROFILE-role) is
      added with role_arn and source_profile, so "aws --profile PROFILE-role" works
-  6. the proof: the key alone is denied S3 ListBuckets, one MFA code allows it
+  6. the proof, with awsmfa audit's IAM checks: the key alone is denied S3
+     ListBuckets (a live call) and every high-value action (simulated); one MFA
+     code allows it
 
 Setup reads the account, prints the plan and asks before applying it (--yes does
 not ask). --dry-run prints the plan and changes nothing. Each change is recorded
@@ -152,6 +154,9 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 		Sleep:             sleepCtx,
 		YubiKey:           ykman(env),
 	}
+	if env.testOnlySetupNow != nil && env.testOnlySetupSleep != nil {
+		se.Now, se.Sleep = env.testOnlySetupNow, env.testOnlySetupSleep
+	}
 	if t, err := term.get(); err == nil {
 		se.Terminal = t
 	}
@@ -192,7 +197,10 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 			return importKey(ctx, s, cfg.Paths, o.Profile, creds, e)
 		}
 	} else {
-		s, err := openStore()
+		// Setup signs with the key itself, so it needs the secret, which an
+		// agent holding the vault never hands out: open the vault here, as
+		// rotate does.
+		s, err := env.openVaultHere(ctx, g, term)
 		if err != nil {
 			return err
 		}
@@ -221,6 +229,9 @@ func runSetup(ctx context.Context, env *Env, g *globalOptions, o *setupOptions) 
 		return err
 	}
 	se.AWS = awsClients{clients}
+	if d, err := b.SessionLength(req); err == nil {
+		se.SessionLength = d
+	}
 
 	if o.undo {
 		err = setup.Undo(ctx, se, o.Options)

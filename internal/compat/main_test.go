@@ -22,6 +22,8 @@ func TestMain(m *testing.M) {
 			os.Exit(containerMain(os.Args[2:], os.Stdout, os.Stderr))
 		case mfaCodeHelper:
 			os.Exit(mfaCodeMain(os.Args[2:], os.Stdout, os.Stderr))
+		case ykmanHelper:
+			os.Exit(ykmanMain(os.Args[2:], os.Stdout, os.Stderr))
 		}
 	}
 	os.Exit(m.Run())

@@ -12,25 +12,39 @@ const (
 	KeyMFAAge     = "aws:MultiFactorAuthAge"
 )
 
-// enrollActions are what AWS's self-manage-MFA example lets a user do before
-// it has signed in with MFA: see its device list, enroll a virtual device,
-// and read and resync its own devices.
+// enrollActions are what enrolling and managing one's own virtual MFA device
+// through the API or the CLI needs before the user has signed in with MFA:
+// create a virtual device, enable it with two codes, read, list and resync
+// its own devices. setup's enrollment calls exactly CreateVirtualMFADevice,
+// EnableMFADevice and ListMFADevices.
+//
+// This deviates from AWS's self-manage-MFA example, which also lets a key
+// without MFA call iam:ListUsers and iam:ListVirtualMFADevices:
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_iam_mfa-selfmanage.html
+// Those two list every user and every virtual MFA device of the account
+// (names, ARNs, serials): the console's user and device pages need them, the
+// API enrollment does not. A stolen key alone must not map the account, so
+// awsmfa allows them only with MFA (listActions, SidAllowListActions).
 func enrollActions() []string {
 	return []string{
 		"iam:CreateVirtualMFADevice",
 		"iam:EnableMFADevice",
 		"iam:GetMFADevice",
 		"iam:ListMFADevices",
-		"iam:ListUsers",
-		"iam:ListVirtualMFADevices",
 		"iam:ResyncMFADevice",
 	}
 }
 
+// listActions are the account-wide listings of AWS's example that awsmfa
+// allows only with MFA (see enrollActions).
+func listActions() []string {
+	return []string{"iam:ListUsers", "iam:ListVirtualMFADevices"}
+}
+
 // NoMFAActions lists, sorted, every action awsmfa's documents leave to a key
 // without MFA: enrolling and managing its own MFA device (AWS's
-// self-manage-MFA example), sts:GetCallerIdentity (who am I) and
+// self-manage-MFA example, without its account-wide listings iam:ListUsers
+// and iam:ListVirtualMFADevices), sts:GetCallerIdentity (who am I) and
 // sts:GetSessionToken (trading the key and a code for an MFA session). Both
 // deny statements exempt exactly these.
 //
@@ -55,7 +69,7 @@ func AccessKeyActions() []string {
 
 // Statement ids. Audit and setup find awsmfa's statements by them.
 const (
-	SidAllowListActions     = "AllowListActions"
+	SidAllowListActions     = "AllowListActionsOnlyWithMFA"
 	SidAllowCreateMFADevice = "AllowUserToCreateVirtualMFADevice"
 	SidAllowManageOwnMFA    = "AllowUserToManageTheirOwnMFA"
 	SidAllowDeactivateMFA   = "AllowUserToDeactivateTheirOwnMFAOnlyWhenUsingMFA"
@@ -98,7 +112,9 @@ func mfaIs(op, value string) Conditions {
 // UserPolicy is the role strategy's policy for the user, which replaces the
 // user's own permissions. Without MFA the key may only enroll and manage its
 // own MFA device, ask who it is, and get an MFA session; with MFA it may
-// assume p's roles and manage its own access keys. Allows that need MFA use
+// also list the account's users and virtual MFA devices (AWS's example
+// allows those without MFA: see enrollActions), assume p's roles and manage
+// its own access keys. Allows that need MFA use
 // Bool true, which a long-term key never satisfies; the deny uses
 // BoolIfExists false, which a long-term key always does.
 func UserPolicy(p Params) (*Document, error) {
@@ -112,8 +128,9 @@ func userPolicy(v values) *Document {
 	self := "arn:" + v.partition + ":iam::*:user" + v.userPath + "${aws:username}"
 	return &Document{Version: Version, Statement: []Statement{
 		{Sid: SidAllowListActions, Effect: Allow,
-			Action:   Strings{"iam:ListUsers", "iam:ListVirtualMFADevices"},
-			Resource: Strings{"*"}},
+			Action:    listActions(),
+			Resource:  Strings{"*"},
+			Condition: mfaIs("Bool", "true")},
 		{Sid: SidAllowCreateMFADevice, Effect: Allow,
 			Action:   Strings{"iam:CreateVirtualMFADevice"},
 			Resource: Strings{"arn:" + v.partition + ":iam::*:mfa/*"}},

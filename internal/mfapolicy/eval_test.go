@@ -105,8 +105,10 @@ func TestUserPolicyTable(t *testing.T) {
 		// and enroll and manage its own device (AWS's self-manage example).
 		{"sts:GetSessionToken", "*", allowed, allowed},
 		{"sts:GetCallerIdentity", "*", allowed, allowed},
-		{"iam:ListUsers", "*", allowed, allowed},
-		{"iam:ListVirtualMFADevices", "*", allowed, allowed},
+		// Unlike AWS's example, listing the account's users and virtual
+		// devices needs MFA: the API enrollment does not use them.
+		{"iam:ListUsers", "*", explicit, allowed},
+		{"iam:ListVirtualMFADevices", "*", explicit, allowed},
 		{"iam:CreateVirtualMFADevice", "arn:aws:iam::123456789012:mfa/alice", allowed, allowed},
 		{"iam:EnableMFADevice", aliceRes, allowed, allowed},
 		{"iam:GetMFADevice", aliceRes, allowed, allowed},
@@ -151,6 +153,7 @@ func TestUserPolicyCoversGroups(t *testing.T) {
 		{"sts:AssumeRole", otherARN, explicit, allowed},
 		{"sts:GetSessionToken", "*", allowed, allowed},
 		{"iam:EnableMFADevice", aliceRes, allowed, allowed},
+		{"iam:ListUsers", "*", explicit, allowed},
 	})
 }
 
@@ -161,7 +164,9 @@ func TestDenyWithoutMFATable(t *testing.T) {
 	checkTable(t, parseIdentity(t, DenyWithoutMFA(), admin), []row{
 		{"sts:GetSessionToken", "*", allowed, allowed},
 		{"sts:GetCallerIdentity", "*", allowed, allowed},
-		{"iam:ListUsers", "*", allowed, allowed},
+		{"iam:ListUsers", "*", explicit, allowed},
+		{"iam:ListVirtualMFADevices", "*", explicit, allowed},
+		{"iam:ListMFADevices", aliceRes, allowed, allowed},
 		{"iam:CreateVirtualMFADevice", "arn:aws:iam::123456789012:mfa/alice", allowed, allowed},
 		{"iam:EnableMFADevice", aliceRes, allowed, allowed},
 		{"iam:ResyncMFADevice", aliceRes, allowed, allowed},

@@ -258,59 +258,6 @@ func (r *runner) proveRole(ctx context.Context, c Change) error {
 	return fmt.Errorf("role %s cannot be assumed with MFA, so the user's permissions stay: %w", c.Role, call("proving the role", "sts:AssumeRole", last))
 }
 
-// proveLock makes the live calls: the key alone is denied S3 ListBuckets,
-// which it was allowed before setup; with one MFA code (the role, or the MFA
-// session itself, which keeps e.g. group permissions) it is allowed.
-func (r *runner) proveLock(ctx context.Context, c Change) error {
-	s, err := r.session(ctx, c.Serial)
-	if err != nil {
-		return err
-	}
-	withMFA := []aws.Credentials{s}
-	names := []string{"the MFA session"}
-	if c.RoleARN != "" {
-		out, err := r.env.AWS.STS(s, false).AssumeRole(ctx, &sts.AssumeRoleInput{
-			RoleArn: aws.String(c.RoleARN), RoleSessionName: aws.String("awsmfa-setup"), DurationSeconds: aws.Int32(900),
-		})
-		if err != nil {
-			return fmt.Errorf("proving the lock: %w: %w", ErrNotLocked, call("assuming role "+c.Role+" with MFA", "sts:AssumeRole", err))
-		}
-		withMFA = append([]aws.Credentials{roleCreds(out)}, withMFA...)
-		names = append([]string{"role " + c.Role + " with one MFA code"}, names...)
-		r.out("proven: role %s can be assumed with one MFA code", c.Role)
-	}
-	if !r.keyCouldList {
-		r.out("note: the key could not list S3 buckets before setup either, so that probe proves nothing here")
-		return nil
-	}
-	var keyDenied bool
-	for i := range 6 {
-		err := r.env.AWS.ListBuckets(ctx, r.env.Key)
-		if err != nil && !isDenied(err) {
-			return fmt.Errorf("proving the lock: the key alone: s3:ListAllMyBuckets: %w", err)
-		}
-		if keyDenied = err != nil; keyDenied || i == 5 {
-			break
-		}
-		// IAM's changes take a few seconds to reach every service.
-		if err := r.env.Sleep(ctx, 2*time.Second); err != nil {
-			return err
-		}
-	}
-	if !keyDenied {
-		return fmt.Errorf("proving the lock: the key alone is still allowed S3 ListBuckets (through a group or another policy?): %w", ErrNotLocked)
-	}
-	r.out("proven: the key alone is denied S3 ListBuckets, which it was allowed before")
-	var last error
-	for i, creds := range withMFA {
-		if last = r.env.AWS.ListBuckets(ctx, creds); last == nil {
-			r.out("proven: %s is allowed S3 ListBuckets", names[i])
-			return nil
-		}
-	}
-	return fmt.Errorf("proving the lock: with MFA S3 ListBuckets is denied: %w (%v)", ErrNotLocked, last)
-}
-
 func roleCreds(out *sts.AssumeRoleOutput) aws.Credentials { return credsOf(out.Credentials) }
 
 // withIAM runs fn with the key, and, when the key is denied, with the MFA

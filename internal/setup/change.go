@@ -96,7 +96,7 @@ func (c Change) String() string {
 	case KindProveRole:
 		return fmt.Sprintf("prove that role %s can be assumed with one MFA code, before any permission of the user goes", c.Role)
 	case KindProveLock:
-		return "prove the lock: the key alone is denied S3 ListBuckets; with MFA it is allowed"
+		return "prove the lock with awsmfa audit's IAM checks: the key alone is denied S3 ListBuckets and every high-value action; with MFA it is allowed"
 	}
 	return string(c.Kind)
 }

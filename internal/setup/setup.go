@@ -117,9 +117,13 @@ type Env struct {
 	// CredentialProcess is the wired credential_process line.
 	CredentialProcess string
 	// Region is the region written when the key profile has none.
-	Region  string
-	YubiKey YubiKey
-	Now     func() time.Time
+	Region string
+	// SessionLength is how long awsmfa's MFA sessions of the profile last
+	// (the proof judges the role's MFA age limit against it); zero means
+	// mfapolicy.DefaultMaxMFAAge.
+	SessionLength time.Duration
+	YubiKey       YubiKey
+	Now           func() time.Time
 	// Sleep waits d or until ctx ends (IAM's eventual consistency, the next
 	// TOTP window).
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -3,6 +3,7 @@
 Usage: python3 boto3_flows.py FLOW ARGS...
 
   identity PROFILE
+  buckets PROFILE                   (S3 ListBuckets, as "aws s3 ls")
   session PROFILE SERIAL CODE
   role-profile PROFILE              (the MFA code is read by botocore's prompt)
   iam PROFILE USER NEW_USER DEVICE QR_FILE
@@ -21,6 +22,11 @@ import boto3
 def identity(profile):
     sts = boto3.Session(profile_name=profile).client("sts")
     return {"Arn": sts.get_caller_identity()["Arn"]}
+
+
+def buckets(profile):
+    s3 = boto3.Session(profile_name=profile).client("s3")
+    return {"Buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]]}
 
 
 def session(profile, serial, code):
@@ -62,12 +68,12 @@ def iam(profile, user, new_user, device, qr_file):
     }
 
 
-FLOWS = {"identity": identity, "session": session, "role-profile": role_profile, "iam": iam}
+FLOWS = {"identity": identity, "buckets": buckets, "session": session, "role-profile": role_profile, "iam": iam}
 
 
 def main(argv):
     if len(argv) < 2 or argv[1] not in FLOWS:
-        print("usage: boto3_flows.py identity|session|role-profile|iam ARGS...", file=sys.stderr)
+        print("usage: boto3_flows.py identity|buckets|session|role-profile|iam ARGS...", file=sys.stderr)
         return 2
     json.dump(FLOWS[argv[1]](*argv[2:]), sys.stdout)
     return 0

@@ -101,13 +101,18 @@ resource "aws_iam_policy" "awsmfa_user" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "AllowListActions"
+        Sid    = "AllowListActionsOnlyWithMFA"
         Effect = "Allow"
         Action = [
           "iam:ListUsers",
           "iam:ListVirtualMFADevices",
         ]
         Resource = "*"
+        Condition = {
+          Bool = {
+            "aws:MultiFactorAuthPresent" = "true"
+          }
+        }
       },
       {
         Sid      = "AllowUserToCreateVirtualMFADevice"
@@ -182,8 +187,6 @@ resource "aws_iam_policy" "awsmfa_user" {
           "iam:EnableMFADevice",
           "iam:GetMFADevice",
           "iam:ListMFADevices",
-          "iam:ListUsers",
-          "iam:ListVirtualMFADevices",
           "iam:ResyncMFADevice",
           "sts:GetCallerIdentity",
           "sts:GetSessionToken",
@@ -218,8 +221,6 @@ resource "aws_iam_policy" "awsmfa_deny_without_mfa" {
           "iam:EnableMFADevice",
           "iam:GetMFADevice",
           "iam:ListMFADevices",
-          "iam:ListUsers",
-          "iam:ListVirtualMFADevices",
           "iam:ResyncMFADevice",
           "sts:GetCallerIdentity",
           "sts:GetSessionToken",

@@ -26,8 +26,6 @@ resource "aws_iam_policy" "awsmfa_deny_without_mfa" {
           "iam:EnableMFADevice",
           "iam:GetMFADevice",
           "iam:ListMFADevices",
-          "iam:ListUsers",
-          "iam:ListVirtualMFADevices",
           "iam:ResyncMFADevice",
           "sts:GetCallerIdentity",
           "sts:GetSessionToken",
