@@ -14,8 +14,10 @@ package cached
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -25,6 +27,7 @@ import (
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/buildid"
+	"github.com/awsmfa/awsmfa/internal/fsutil"
 	"github.com/awsmfa/awsmfa/internal/userdirs"
 )
 
@@ -258,19 +261,23 @@ func (e *Env) exec(args []string) (int, bool) {
 		return 0, false
 	}
 	// The full command line reports a profile missing from the files
-	// before it looks the command up, and takes awsmfa_server from the
-	// profile: both need the files.
+	// before it looks the command up (here the agent's refusal of such a
+	// profile sends the command there), and takes awsmfa_server from the
+	// profile: only files that mention it need parsing here.
 	home, err := e.HomeDir()
 	if err != nil {
 		return 0, false
 	}
-	cfg, err := awsconfig.Load(awsconfig.DefaultPaths(e.Getenv, home))
-	if err != nil || !cfg.HasProfile(f.req.Profile) {
-		return 0, false
-	}
-	if p, err := cfg.Profile(f.req.Profile); err == nil {
-		if _, ok := p.Raw["awsmfa_server"]; ok {
+	paths := awsconfig.DefaultPaths(e.Getenv, home)
+	if mentionsServer(paths) {
+		cfg, err := awsconfig.Load(paths)
+		if err != nil || !cfg.HasProfile(f.req.Profile) {
 			return 0, false
+		}
+		if p, err := cfg.Profile(f.req.Profile); err == nil {
+			if _, ok := p.Raw["awsmfa_server"]; ok {
+				return 0, false
+			}
 		}
 	}
 	if len(argv) == 0 {
@@ -297,6 +304,29 @@ func (e *Env) exec(args []string) (int, bool) {
 	err = e.ReplaceProcess(path, argv, childEnv)
 	fmt.Fprintf(e.Stderr, "awsmfa: error: running %q: %v\n", argv[0], err)
 	return exitFailure, true
+}
+
+// mentionsServer reports whether either AWS file may set awsmfa_server
+// (keys are case-insensitive); a file that cannot be read counts as one that
+// does.
+func mentionsServer(paths awsconfig.Paths) bool {
+	for _, p := range []string{paths.Config, paths.Credentials} {
+		// Not a regular file (a FIFO, a device): never opened, never
+		// waited on; awsconfig reports it.
+		f, err := fsutil.OpenRegular(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return true
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || bytes.Contains(bytes.ToLower(data), []byte("awsmfa_server")) {
+			return true
+		}
+	}
+	return false
 }
 
 // profileFromEnv is the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE,
