@@ -6,8 +6,6 @@ package buildid
 import (
 	"bytes"
 	"crypto/sha256"
-	"debug/elf"
-	"debug/macho"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -105,34 +103,93 @@ func goBuildContentID(path string) string {
 		return ""
 	}
 	defer f.Close()
-	id := ""
-	if ef, err := elf.NewFile(f); err == nil {
-		if s := ef.Section(".note.go.buildid"); s != nil {
-			id = elfNoteID(s, ef.ByteOrder)
-		}
-	} else if mf, err := macho.NewFile(f); err == nil {
-		if s := mf.Section("__text"); s != nil {
-			id = searchID(io.LimitReader(s.Open(), buildIDSearch))
-		}
+	head := make([]byte, buildIDSearch)
+	n, err := f.ReadAt(head, 0)
+	if n == 0 && err != nil {
+		return ""
+	}
+	head = head[:n]
+	var id string
+	if bytes.HasPrefix(head, []byte("\x7fELF")) {
+		id = elfNoteID(f, head)
+	} else if mid, ok := machoID(f); ok {
+		id = mid
 	} else {
-		id = searchID(io.NewSectionReader(f, 0, buildIDSearch))
+		id = searchID(bytes.NewReader(head))
 	}
 	return contentPart(id)
 }
 
-// elfNoteID reads the Go note: namesz, descsz, type, "Go\x00\x00", desc.
-func elfNoteID(s *elf.Section, order binary.ByteOrder) string {
-	data, err := io.ReadAll(io.LimitReader(s.Open(), 4096))
-	if err != nil || len(data) < 16 {
+// elfNoteID reads the Go note (owner "Go", type 4) from the PT_NOTE
+// segments that head's program headers name, as the go command does:
+// debug/elf would cost the lean client the package init of its
+// decompressors and DWARF reader.
+func elfNoteID(f io.ReaderAt, head []byte) string {
+	if len(head) < 52 {
 		return ""
 	}
-	namesz := int(order.Uint32(data[0:]))
-	descsz := int(order.Uint32(data[4:]))
-	off := 12 + (namesz+3)&^3
-	if namesz != 4 || !bytes.Equal(data[12:15], []byte("Go\x00")) || off+descsz > len(data) {
+	var order binary.ByteOrder
+	switch head[5] {
+	case 1:
+		order = binary.LittleEndian
+	case 2:
+		order = binary.BigEndian
+	default:
 		return ""
 	}
-	return string(data[off : off+descsz])
+	var phoff uint64
+	var phentsize, phnum int
+	is64 := head[4] == 2
+	switch {
+	case is64 && len(head) >= 64:
+		phoff = order.Uint64(head[32:])
+		phentsize, phnum = int(order.Uint16(head[54:])), int(order.Uint16(head[56:]))
+	case head[4] == 1:
+		phoff = uint64(order.Uint32(head[28:]))
+		phentsize, phnum = int(order.Uint16(head[42:])), int(order.Uint16(head[44:]))
+	default:
+		return ""
+	}
+	for i := range phnum {
+		at := phoff + uint64(i*phentsize)
+		if phentsize < 32 || at+uint64(phentsize) > uint64(len(head)) {
+			return ""
+		}
+		ph := head[at : at+uint64(phentsize)]
+		if order.Uint32(ph) != 4 { // PT_NOTE
+			continue
+		}
+		var off, size uint64
+		if is64 {
+			if len(ph) < 40 {
+				return ""
+			}
+			off, size = order.Uint64(ph[8:]), order.Uint64(ph[32:])
+		} else {
+			off, size = uint64(order.Uint32(ph[4:])), uint64(order.Uint32(ph[16:]))
+		}
+		size = min(size, 4096)
+		notes := make([]byte, size)
+		if _, err := f.ReadAt(notes, int64(off)); err != nil {
+			continue
+		}
+		for len(notes) >= 12 {
+			namesz, descsz, typ := order.Uint32(notes), order.Uint32(notes[4:]), order.Uint32(notes[8:])
+			name := 12 + uint64(namesz+3)&^3
+			end := name + uint64(descsz+3)&^3
+			if namesz > 4096 || descsz > 4096 || uint64(len(notes)) < name+uint64(descsz) {
+				break
+			}
+			if namesz == 4 && typ == 4 && string(notes[12:15]) == "Go\x00" {
+				return string(notes[name : name+uint64(descsz)])
+			}
+			if end > uint64(len(notes)) {
+				break
+			}
+			notes = notes[end:]
+		}
+	}
+	return ""
 }
 
 func searchID(r io.Reader) string {

@@ -2,6 +2,7 @@ package buildid
 
 import (
 	"bytes"
+	"debug/elf"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,5 +98,32 @@ func BenchmarkIdentity(b *testing.B) {
 		if Identity("v1", exe, exe) == "" {
 			b.Fatal("empty")
 		}
+	}
+}
+
+// The hand-rolled ELF note reader finds what debug/elf finds in the
+// .note.go.buildid section.
+func TestELFNoteMatchesDebugELF(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.Open(exe)
+	if err != nil {
+		t.Skipf("the test binary is not ELF: %v", err)
+	}
+	defer ef.Close()
+	s := ef.Section(".note.go.buildid")
+	if s == nil {
+		t.Fatal("no .note.go.buildid section")
+	}
+	data, err := s.Data()
+	if err != nil || len(data) < 16 {
+		t.Fatalf("reading the note: %v", err)
+	}
+	descsz := int(ef.ByteOrder.Uint32(data[4:]))
+	want := contentPart(string(data[16 : 16+descsz]))
+	if got := goBuildContentID(exe); got == "" || got != want {
+		t.Errorf("goBuildContentID = %q, want %q", got, want)
 	}
 }
