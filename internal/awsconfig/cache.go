@@ -2,9 +2,9 @@ package awsconfig
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -32,19 +32,24 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[Paths]*cacheEntry
+	// seed keys the content hashes. A 64-bit keyed hash, not SHA-256:
+	// nobody who cannot write the files can aim at a collision, and
+	// crypto's package init would cost every lean client.
+	seed maphash.Seed
 	// stat replaces os.Stat's identity (tests).
 	stat func(path string) (fileID, error)
 }
 
 type cacheEntry struct {
 	cfg   *Config
+	seed  maphash.Seed
 	files [2]cachedFile // config, credentials
 }
 
 // cachedFile is what a file was when it was read.
 type cachedFile struct {
 	id  fileID
-	sum [sha256.Size]byte
+	sum uint64
 }
 
 // fileID identifies a file's state; the zero fileID is a missing file.
@@ -68,11 +73,18 @@ func (c *Cache) Load(paths Paths) (*Config, error) {
 	if e != nil && c.unchanged(paths, e) {
 		return e.cfg, nil
 	}
-	cfgFile, cfgState, err := readFileState(paths.Config)
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[Paths]*cacheEntry{}
+		c.seed = maphash.MakeSeed()
+	}
+	seed := c.seed
+	c.mu.Unlock()
+	cfgFile, cfgState, err := readFileState(paths.Config, seed)
 	if err != nil {
 		return nil, err
 	}
-	credFile, credState, err := readFileState(paths.Credentials)
+	credFile, credState, err := readFileState(paths.Credentials, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -82,10 +94,7 @@ func (c *Cache) Load(paths Paths) (*Config, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[Paths]*cacheEntry{}
-	}
-	c.entries[paths] = &cacheEntry{cfg: cfg, files: [2]cachedFile{cfgState, credState}}
+	c.entries[paths] = &cacheEntry{cfg: cfg, seed: seed, files: [2]cachedFile{cfgState, credState}}
 	return cfg, nil
 }
 
@@ -108,7 +117,7 @@ func (c *Cache) unchanged(paths Paths, e *cacheEntry) bool {
 			continue
 		}
 		data, exists, err := readRegular(path)
-		if err != nil || !exists || sha256.Sum256(data) != e.files[i].sum {
+		if err != nil || !exists || maphash.Bytes(e.seed, data) != e.files[i].sum {
 			return false
 		}
 	}
@@ -118,7 +127,7 @@ func (c *Cache) unchanged(paths Paths, e *cacheEntry) bool {
 // readFileState reads and parses path like ReadFile, and returns the state
 // the content was read in: the identity of the open file, taken before
 // reading, and the content's hash.
-func readFileState(path string) (*File, cachedFile, error) {
+func readFileState(path string, seed maphash.Seed) (*File, cachedFile, error) {
 	fh, err := fsutil.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{name: path}, cachedFile{}, nil
@@ -139,7 +148,7 @@ func readFileState(path string) (*File, cachedFile, error) {
 	if err != nil {
 		return nil, cachedFile{}, err
 	}
-	return f, cachedFile{id: idOf(fi), sum: sha256.Sum256(data)}, nil
+	return f, cachedFile{id: idOf(fi), sum: maphash.Bytes(seed, data)}, nil
 }
 
 // readRegular returns path's content; a missing file is not an error.

@@ -5,10 +5,10 @@ package buildid
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"runtime/debug"
@@ -34,8 +34,11 @@ func Identity(version, path, exe string) string {
 	if !ok {
 		return version + statIdentity(exe)
 	}
-	sum := sha256.Sum256([]byte(info.String()))
-	id := version + "+bi." + hex.EncodeToString(sum[:8])
+	// FNV-1a, not SHA-256: the identity only tells builds apart, and
+	// crypto's package init would cost every lean client.
+	h := fnv.New64a()
+	h.Write([]byte(info.String()))
+	id := version + "+bi." + hex.EncodeToString(h.Sum(nil))
 	if !pinned(info) {
 		id += statIdentity(exe)
 	}

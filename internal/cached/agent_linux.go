@@ -3,10 +3,9 @@ package cached
 import (
 	"bufio"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,7 +23,7 @@ func ask(dir, version string, req *request, intr <-chan os.Signal) (res *result,
 	defer conn.Close()
 	sc := bufio.NewScanner(conn)
 	sc.Buffer(make([]byte, 0, 4096), maxMessageSize)
-	if err := conn.SetDeadline(time.Now().Add(helloTimeout)); err != nil {
+	if err := conn.setTimeout(helloTimeout); err != nil {
 		return nil, false
 	}
 	// The hello and the request go in one write: the agent answers a
@@ -41,7 +40,7 @@ func ask(dir, version string, req *request, intr <-chan os.Signal) (res *result,
 	}
 	// The agent answers a cached-only request at once; still, only Ctrl-C
 	// cuts the wait short, as in the full client.
-	if err := conn.SetReadDeadline(time.Time{}); err != nil {
+	if err := conn.setTimeout(0); err != nil {
 		return nil, false
 	}
 	var cut atomic.Bool
@@ -52,7 +51,7 @@ func ask(dir, version string, req *request, intr <-chan os.Signal) (res *result,
 			select {
 			case <-intr:
 				cut.Store(true)
-				conn.Close()
+				conn.interrupt()
 			case <-done:
 			}
 		}()
@@ -67,10 +66,59 @@ func ask(dir, version string, req *request, intr <-chan os.Signal) (res *result,
 	return reply.Result, false
 }
 
+// conn is a connected unix socket, used through raw system calls: the net
+// package's init would cost every lean client more than it saves.
+type conn struct{ fd int }
+
+func (c *conn) Read(p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(c.fd, p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return 0, err
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, err := syscall.Write(c.fd, p[written:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return written, err
+		}
+		written += n
+	}
+	return written, nil
+}
+
+func (c *conn) Close() error { return syscall.Close(c.fd) }
+
+// interrupt ends a read blocked in another goroutine (closing the
+// descriptor would not).
+func (c *conn) interrupt() { _ = syscall.Shutdown(c.fd, syscall.SHUT_RDWR) }
+
+// setTimeout bounds every later read and write; 0 is no bound.
+func (c *conn) setTimeout(d time.Duration) error {
+	tv := syscall.NsecToTimeval(d.Nanoseconds())
+	if err := syscall.SetsockoptTimeval(c.fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		return err
+	}
+	return syscall.SetsockoptTimeval(c.fd, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &tv)
+}
+
 // dial connects to the agent's socket in dir after the checks the full
 // client makes: dir is a private directory of this user, and the process
 // listening runs as this user.
-func dial(dir string) (*net.UnixConn, error) {
+func dial(dir string) (*conn, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("agent directory %q is not absolute", dir)
 	}
@@ -78,22 +126,28 @@ func dial(dir string) (*net.UnixConn, error) {
 		return nil, err
 	}
 	sock := filepath.Join(dir, socketName)
-	limit := 103
-	if runtime.GOOS == "linux" {
-		limit = 107
-	}
-	if len(sock) > limit {
+	if len(sock) > 107 {
 		return nil, fmt.Errorf("agent socket %q too long", sock)
 	}
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPeer(conn); err != nil {
-		conn.Close()
+	c := &conn{fd: fd}
+	for {
+		err = syscall.Connect(fd, &syscall.SockaddrUnix{Name: sock})
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == nil {
+		err = checkPeer(fd)
+	}
+	if err != nil {
+		c.Close()
 		return nil, err
 	}
-	return conn, nil
+	return c, nil
 }
 
 // checkDir verifies that dir is a real directory (not a symbolic link), of
@@ -110,21 +164,15 @@ func checkDir(dir string) error {
 	return nil
 }
 
-// checkPeer verifies that the agent runs as the current user.
-func checkPeer(conn *net.UnixConn) error {
-	raw, err := conn.SyscallConn()
+// checkPeer verifies that the agent runs as the current user
+// (SO_PEERCRED: the uid of the process that listens).
+func checkPeer(fd int) error {
+	cred, err := syscall.GetsockoptUcred(fd, syscall.SOL_SOCKET, syscall.SO_PEERCRED)
 	if err != nil {
 		return err
 	}
-	uid, perr := -1, error(nil)
-	if err := raw.Control(func(fd uintptr) { uid, perr = peerUID(int(fd)) }); err != nil {
-		return err
-	}
-	if perr != nil {
-		return perr
-	}
-	if uid != os.Getuid() {
-		return fmt.Errorf("the agent runs as uid %d", uid)
+	if int(cred.Uid) != os.Getuid() {
+		return fmt.Errorf("the agent runs as uid %d", cred.Uid)
 	}
 	return nil
 }

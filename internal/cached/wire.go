@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"net"
+	"io"
 	"time"
 )
 
@@ -50,7 +50,7 @@ type result struct {
 }
 
 // send writes ms, one line each, in one write.
-func send(conn net.Conn, ms ...message) error {
+func send(conn io.Writer, ms ...message) error {
 	var b []byte
 	for _, m := range ms {
 		line, err := json.Marshal(m)
