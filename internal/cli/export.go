@@ -73,6 +73,5 @@ func writeCredentials(w io.Writer, format, profile string, res session.Result) e
 	}, res.Region)
 }
 
-func quotePOSIX(s string) string      { return cached.QuotePOSIX(s) }
 func quotePowerShell(s string) string { return cached.QuotePowerShell(s) }
 func quoteFish(s string) string       { return cached.QuoteFish(s) }
