@@ -52,7 +52,7 @@ func run(conns int, dur, warm time.Duration) error {
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "awsmfa")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/awsmfa")
+	build := exec.Command("go", "build", "-o", tmp+string(filepath.Separator), "./cmd/awsmfa", "./cmd/awsmfa/awsmfa-full")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building awsmfa: %w", err)

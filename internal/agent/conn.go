@@ -34,33 +34,61 @@ func (r *run) serve(c net.Conn) {
 	defer c.Close()
 	w := &connWriter{c: c}
 
-	// A reader goroutine turns lines into messages so that a credentials
-	// request can notice the client leaving while the Backend works.
-	in := make(chan message)
+	// Messages are read here, under the idle deadline, until a request that
+	// may ask the client something arrives. Then a reader goroutine takes
+	// over, turning lines into messages, so that the request can notice the
+	// client leaving while the Backend works. A client that asks only from
+	// the cache (the lean awsmfa) costs no goroutine but this one. Stopping
+	// the agent closes the connection, which ends a read in either mode.
+	lr := newLineReader(c)
+	var in chan message
 	done := make(chan struct{})
 	defer close(done)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer close(in)
-		lr := newLineReader(c)
-		for {
-			m, err := lr.next()
-			if err != nil {
-				if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-					r.logf("agent: reading from client: %v", err)
-				}
-				return
-			}
-			select {
-			case in <- m:
-			case <-done:
-				return
-			}
+	readFailed := func(err error) {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
+			r.logf("agent: reading from client: %v", err)
 		}
-	}()
+	}
+	startReader := func() bool {
+		if in != nil {
+			return true
+		}
+		if err := c.SetReadDeadline(time.Time{}); err != nil {
+			return false
+		}
+		in = make(chan message)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			defer close(in)
+			for {
+				m, err := lr.next()
+				if err != nil {
+					readFailed(err)
+					return
+				}
+				select {
+				case in <- m:
+				case <-done:
+					return
+				}
+			}
+		}()
+		return true
+	}
 
 	next := func() (message, bool) {
+		if in == nil {
+			if err := c.SetReadDeadline(time.Now().Add(connIdleTimeout)); err != nil {
+				return message{}, false
+			}
+			m, err := lr.next()
+			if err != nil {
+				readFailed(err)
+				return message{}, false
+			}
+			return m, true
+		}
 		t := time.NewTimer(connIdleTimeout)
 		defer t.Stop()
 		select {
@@ -123,7 +151,18 @@ func (r *run) serve(c net.Conn) {
 			} else {
 				reply.Error = &wireError{Kind: session.KindUnsupported, Msg: "this agent holds no vault to forget"}
 			}
+		case m.Type == msgCredentials && m.Request != nil && m.Request.CachedOnly:
+			// Answered from the cache or refused at once, never asking:
+			// no relay, which would cost a goroutine per request.
+			res, err := r.srv.Backend.Credentials(r.ctx, *m.Request, nil)
+			reply = message{Type: msgReply, Result: &res}
+			if err != nil {
+				reply = message{Type: msgReply, Error: toWire(err)}
+			}
 		case m.Type == msgCredentials && m.Request != nil:
+			if !startReader() {
+				return
+			}
 			req := *m.Request
 			reply, ok = r.relay(w, in, func(ctx context.Context, a session.Asker) message {
 				res, err := r.srv.Backend.Credentials(ctx, req, a)
@@ -140,6 +179,9 @@ func (r *run) serve(c net.Conn) {
 			if !isVS {
 				reply = message{Type: msgReply, Error: &wireError{Kind: session.KindUnsupported, Msg: "this agent serves no vault operations"}}
 				break
+			}
+			if !startReader() {
+				return
 			}
 			req := *m.Vault
 			reply, ok = r.relay(w, in, func(ctx context.Context, a session.Asker) message {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/agent"
+	"github.com/awsmfa/awsmfa/internal/cached"
 	"github.com/awsmfa/awsmfa/internal/mfa"
 	"github.com/awsmfa/awsmfa/internal/secretcmd"
 	"github.com/awsmfa/awsmfa/internal/session"
@@ -38,16 +39,9 @@ func addCredentialFlags(fs *pflag.FlagSet, o *credentialOptions) {
 	fs.BoolVar(&o.save, "save", false, "write a discovered mfa_serial into the config file")
 }
 
-// requestEnv lists the variables that shape how a profile resolves. They are
-// sent to the agent with each request, since it serves callers with
-// different environments. None of them holds a secret.
-var requestEnv = []string{
-	"HOME", "USERPROFILE", "LOCALAPPDATA", "XDG_DATA_HOME",
-	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_STS_REGIONAL_ENDPOINTS",
-	"AWSMFA_BACKEND", "AWSMFA_DATA_DIR",
-}
+// requestEnv lists the variables sent to the agent with each request (see
+// cached.RequestEnv).
+var requestEnv = cached.RequestEnv
 
 // credentials obtains credentials for profile from the agent, or in this
 // process with --no-agent. A mistyped profile gets a did-you-mean hint.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/tty"
@@ -129,10 +130,19 @@ func (e *Env) openVault(ctx context.Context, g *globalOptions, term *terminal) (
 // selfCommand is how a credential_process line should start this awsmfa:
 // "awsmfa" when that name on PATH is this very binary, else the binary's
 // absolute path (tools started from a desktop may have another PATH).
+//
+// When this is awsmfa-full, the binary users run is the awsmfa next to it
+// (see cached.FullName), and that is the one a line names.
 func (e *Env) selfCommand() string {
 	exe, err := e.Executable()
 	if err != nil {
 		return "awsmfa"
+	}
+	if name := filepath.Base(exe); name == "awsmfa-full" || name == "awsmfa-full.exe" {
+		sibling := filepath.Join(filepath.Dir(exe), strings.Replace(name, "awsmfa-full", "awsmfa", 1))
+		if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() {
+			exe = sibling
+		}
 	}
 	self, err := os.Stat(exe)
 	if err != nil {

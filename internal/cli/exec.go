@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/awsmfa/awsmfa/internal/cached"
 	"github.com/awsmfa/awsmfa/internal/session"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -251,36 +250,15 @@ func runExecServer(ctx context.Context, env *Env, g *globalOptions, o *execOptio
 
 // keyVars are the variables that hand cr to a child.
 func keyVars(cr session.Credentials) map[string]string {
-	return map[string]string{
-		"AWS_ACCESS_KEY_ID":         cr.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":     cr.SecretAccessKey,
-		"AWS_SESSION_TOKEN":         cr.SessionToken,
-		"AWS_CREDENTIAL_EXPIRATION": cr.Expiration.UTC().Format(time.RFC3339),
-	}
+	return cached.KeyVars(cached.Credentials{
+		AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey,
+		SessionToken: cr.SessionToken, Expiration: cr.Expiration,
+	})
 }
 
-// childEnv is the environment exec hands on: the caller's, scrubbed of every
-// credential and profile variable, plus creds (keys, or the credential
-// server's variables), AWSMFA_PROFILE and the region. Each variable appears
-// once: execve, unlike os/exec, does not drop duplicates, and programs differ
-// in which one they read.
+// childEnv is the environment exec hands on (see cached.ChildEnv).
 func childEnv(parent []string, profile, region string, creds map[string]string) []string {
-	set := maps.Clone(creds)
-	set["AWSMFA_PROFILE"] = profile
-	if region != "" {
-		set["AWS_REGION"], set["AWS_DEFAULT_REGION"] = region, region
-	}
-	env := make([]string, 0, len(parent)+len(set))
-	for _, kv := range scrubEnv(parent) {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ours := set[k]; !ours {
-			env = append(env, kv)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		env = append(env, k+"="+set[k])
-	}
-	return env
+	return cached.ChildEnv(parent, profile, region, creds)
 }
 
 // runChild starts c, forwards signals to it, waits, and turns its exit

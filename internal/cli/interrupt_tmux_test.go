@@ -193,17 +193,20 @@ func testBackgroundJobDoesNotPrompt(t *testing.T, bin string, base []string) {
 	}
 }
 
-// buildBinary builds cmd/awsmfa into a temporary directory.
+// buildBinary builds cmd/awsmfa and the awsmfa-full it runs for what it does
+// not serve itself into a temporary directory, and returns awsmfa's path.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("go is not on PATH: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "awsmfa")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "awsmfa")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/awsmfa/awsmfa/cmd/awsmfa").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, gobin, "build", "-o", dir+string(filepath.Separator),
+		"github.com/awsmfa/awsmfa/cmd/awsmfa", "github.com/awsmfa/awsmfa/cmd/awsmfa/awsmfa-full").CombinedOutput(); err != nil {
 		t.Fatalf("building awsmfa: %v\n%s", err, out)
 	}
 	return bin

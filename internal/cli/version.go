@@ -3,8 +3,8 @@ package cli
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
+	"github.com/awsmfa/awsmfa/internal/buildid"
 	"github.com/spf13/cobra"
 )
 
@@ -22,18 +22,4 @@ func newVersionCmd(env *Env) *cobra.Command {
 
 // version is the module version stamped by "go install …@vX", or "devel"
 // with the VCS revision when built from a checkout.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel-" + s.Value[:12]
-		}
-	}
-	return "devel"
-}
+func version() string { return buildid.Version() }

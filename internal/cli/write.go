@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/awsmfa/awsmfa/internal/cached"
 	"time"
 
 	"github.com/awsmfa/awsmfa/internal/awsconfig"
@@ -16,7 +17,7 @@ import (
 // sections, and write refreshes only them.
 const (
 	writtenProfileKey    = session.WrittenProfileKey
-	writtenExpirationKey = "awsmfa_expiration"
+	writtenExpirationKey = cached.WrittenExpirationKey
 )
 
 type writeOptions struct {

@@ -91,17 +91,23 @@ type awsmfaSetup struct {
 	extra []string
 }
 
-// buildAWSMFA builds cmd/awsmfa into a temporary directory.
+// buildAWSMFA builds cmd/awsmfa and cmd/awsmfa/awsmfa-full (which awsmfa
+// runs for every command it does not serve from the agent's cache) into a
+// temporary directory, as the README's install line does, and returns
+// awsmfa's path.
 func buildAWSMFA(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("building awsmfa: go is not on PATH: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "awsmfa")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "awsmfa")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/awsmfa/awsmfa/cmd/awsmfa")
+	cmd := exec.CommandContext(ctx, gobin, "build", "-o", dir+string(filepath.Separator),
+		"github.com/awsmfa/awsmfa/cmd/awsmfa", "github.com/awsmfa/awsmfa/cmd/awsmfa/awsmfa-full")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building awsmfa: %v\n%s", err, out)
 	}

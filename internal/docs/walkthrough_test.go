@@ -122,7 +122,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	build := exec.Command("go", "build", "-o", bin+string(os.PathSeparator), "./cmd/awsmfa", "./cmd/awsemu")
+	build := exec.Command("go", "build", "-o", bin+string(os.PathSeparator), "./cmd/awsmfa", "./cmd/awsmfa/awsmfa-full", "./cmd/awsemu")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

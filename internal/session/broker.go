@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/awsmfa/awsmfa/internal/awsconfig"
 	"github.com/awsmfa/awsmfa/internal/vault"
 )
 
@@ -85,6 +86,9 @@ type Options struct {
 type Broker struct {
 	o    Options
 	http *http.Client
+	// configs keeps each caller's parsed AWS config until its files
+	// change; file times are the real clock's, whatever Options.Now is.
+	configs *awsconfig.Cache
 
 	mu       sync.Mutex
 	flights  map[string]*flight
@@ -132,6 +136,7 @@ func NewBroker(o Options) *Broker {
 	return &Broker{
 		o:        o,
 		http:     hc,
+		configs:  &awsconfig.Cache{},
 		flights:  map[string]*flight{},
 		cache:    map[string]*entry{},
 		serials:  map[string]string{},
@@ -166,6 +171,18 @@ func (b *Broker) Credentials(ctx context.Context, req Request, asker Asker) (Res
 	}
 	need := max(req.MinRemaining, MinHandout)
 	var out outcome
+	if req.CachedOnly {
+		// --no-session neither uses nor fills the session cache.
+		key := p.sessionKey()
+		if len(p.chain) > 1 {
+			key = p.roleKey(0)
+		}
+		c, ok := b.cached(key, need)
+		if !ok || req.NoSession || req.SaveSerial {
+			return Result{}, fmt.Errorf("profile %s: %w", p.name(), ErrNotCached)
+		}
+		return Result{Credentials: c, Region: p.resultRegion}, nil
+	}
 	if len(p.chain) == 1 {
 		out, err = b.session(ctx, p, asker, need, req.NoSession)
 	} else {

@@ -46,7 +46,7 @@ func (b *Broker) Clients(req Request) (*Clients, error) {
 
 func (b *Broker) clientsFor(p *plan) (*Clients, error) {
 	getenv := func(k string) string { return p.req.Env[k] }
-	cfg, err := awsconfig.Load(p.paths)
+	cfg, err := b.configs.Load(p.paths)
 	if err != nil {
 		return nil, &Error{Kind: KindConfig, Msg: fmt.Sprintf("cannot read the AWS config: %v", err), Err: err}
 	}

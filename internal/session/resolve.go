@@ -41,7 +41,7 @@ func (b *Broker) resolve(req Request) (*plan, error) {
 		return nil, &Error{Kind: KindConfig, Msg: "the request names no home directory (HOME) to find ~/.aws in"}
 	}
 	paths := awsconfig.DefaultPaths(getenv, home)
-	cfg, err := awsconfig.Load(paths)
+	cfg, err := b.configs.Load(paths)
 	if err != nil {
 		return nil, &Error{Kind: KindConfig, Msg: fmt.Sprintf("cannot read the AWS config: %v", err), Err: err}
 	}

@@ -53,7 +53,16 @@ type Request struct {
 	// MinRemaining is the least validity the returned credentials must have;
 	// credential_process callers need more than 15 minutes.
 	MinRemaining time.Duration `json:"min_remaining,omitempty"`
+	// CachedOnly answers from the cache alone: without a cached set the
+	// Broker returns an error wrapping ErrNotCached at once, having called
+	// and asked nothing. The lean client (internal/cached) sets it, and
+	// hands any such request to the full command line, which then does the
+	// work once.
+	CachedOnly bool `json:"cached_only,omitempty"`
 }
+
+// ErrNotCached is the answer to a CachedOnly request without a cached set.
+var ErrNotCached = errors.New("no cached credentials")
 
 // Asker obtains what only the caller can supply: MFA codes, the vault
 // passphrase, a choice among devices. In the agent each waiting client is an

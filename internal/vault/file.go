@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -278,6 +279,7 @@ func (s *fileStore) decrypt(ciphertext []byte, pass, source string) (map[string]
 	// for a file that is not a vault (a link to the credentials file, say)
 	// are its text.
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), id)
+	releaseKDFMemory()
 	if errors.Is(err, age.ErrIncorrectIdentity) {
 		return nil, fmt.Errorf("decrypting vault %q with %s: %w", s.path, source, ErrWrongPassphrase)
 	}
@@ -308,6 +310,11 @@ func (s *fileStore) decrypt(ciphertext []byte, pass, source string) (map[string]
 	return c.Profiles, nil
 }
 
+// releaseKDFMemory hands the scrypt run's working memory (256 MiB at 2^18)
+// back to the operating system at once; left to the Go runtime, a
+// long-lived process such as the agent would keep it for minutes.
+func releaseKDFMemory() { debug.FreeOSMemory() }
+
 func (s *fileStore) save(entries map[string]storedEntry) error {
 	plaintext, err := json.Marshal(fileContent{Version: fileFormatVersion, Profiles: entries})
 	if err != nil {
@@ -320,6 +327,7 @@ func (s *fileStore) save(entries map[string]storedEntry) error {
 	rcpt.SetWorkFactor(s.workFactor)
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, rcpt)
+	releaseKDFMemory()
 	if err != nil {
 		return fmt.Errorf("encrypting vault: %w", err)
 	}

@@ -1,4 +1,7 @@
-// Command awsmfa protects AWS access keys with MFA. See the README.
+// Command awsmfa-full is awsmfa's full command line and its agent. The
+// awsmfa binary next to it serves the cached commands itself and starts this
+// one for everything else (on linux; elsewhere awsmfa is this same program).
+// See the README.
 package main
 
 import (
