@@ -254,7 +254,7 @@ func (b *Broker) withCode(ctx context.Context, f *flight, p *plan, serial, reaso
 			reason = "An MFA code is exactly 6 digits."
 			continue
 		}
-		if again, refusal := b.useCode(serial, code); again != nil {
+		if refusal, again := b.useCode(serial, code); again != nil {
 			last, reason = again, refusal
 			continue
 		}
@@ -294,9 +294,9 @@ type sentCode struct {
 }
 
 // useCode records code as sent for serial. For a code sent before, it
-// returns the error and the reason to give when asking again, which say what
+// returns the reason to give when asking again and the error, which say what
 // came of it: AWS rejected it, or it was used (AWS accepts a code once).
-func (b *Broker) useCode(serial, code string) (again error, reason string) {
+func (b *Broker) useCode(serial, code string) (reason string, again error) {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -312,16 +312,16 @@ func (b *Broker) useCode(serial, code string) (again error, reason string) {
 	}
 	if s, sent := m[code]; sent {
 		if s.rejected {
-			return &Error{Kind: KindMFARejected, Msg: fmt.Sprintf("AWS already rejected that MFA code for %s", serial),
-					Hint: "type the code the device shows now"},
-				"AWS rejected that code; type the code the device shows now."
+			return "AWS rejected that code; type the code the device shows now.",
+				&Error{Kind: KindMFARejected, Msg: fmt.Sprintf("AWS already rejected that MFA code for %s", serial),
+					Hint: "type the code the device shows now"}
 		}
-		return &Error{Kind: KindMFARejected, Msg: fmt.Sprintf("that MFA code for %s was already used; AWS accepts each code once", serial),
-				Hint: "wait for the next code"},
-			"That code was already used; wait for the next one."
+		return "That code was already used; wait for the next one.",
+			&Error{Kind: KindMFARejected, Msg: fmt.Sprintf("that MFA code for %s was already used; AWS accepts each code once", serial),
+				Hint: "wait for the next code"}
 	}
 	m[code] = sentCode{forget: now.Add(codeMemory)}
-	return nil, ""
+	return "", nil
 }
 
 // noteRejection wraps call so that a code AWS rejects is remembered as

@@ -120,7 +120,7 @@ func (t *emuTerminal) ReadLine(string) (string, error) {
 
 // run runs setup (or, with undo, setup --undo) and returns its error and
 // what it printed.
-func (a *emuAccount) run(t *testing.T, o Options, undo bool) (error, string) {
+func (a *emuAccount) run(t *testing.T, o Options, undo bool) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	env := &Env{
@@ -143,7 +143,7 @@ func (a *emuAccount) run(t *testing.T, o Options, undo bool) (error, string) {
 	} else {
 		err = Run(context.Background(), env, o)
 	}
-	return err, out.String()
+	return out.String(), err
 }
 
 // snapshot is what setup may change: the user's permissions and devices,
@@ -228,7 +228,7 @@ type step struct {
 func mutatingSteps(t *testing.T, o Options) []step {
 	t.Helper()
 	a := newEmuAccount(t)
-	if err, out := a.run(t, o, false); err != nil {
+	if out, err := a.run(t, o, false); err != nil {
 		t.Fatalf("setup: %v\n%s", err, out)
 	}
 	seen := map[string]int{}
@@ -269,7 +269,7 @@ func TestFailureAtEachStep(t *testing.T) {
 					a := newEmuAccount(t)
 					before := a.snapshot(t)
 					a.s.InjectFault(st.action, awsemu.Fault{Kind: awsemu.ServerError, After: st.n}, 1)
-					err, out := a.run(t, tc.o, false)
+					out, err := a.run(t, tc.o, false)
 					if err == nil {
 						// AssumeRole changes nothing: the proof may do
 						// without one of its calls (audit's checks fall back
@@ -293,7 +293,7 @@ func TestFailureAtEachStep(t *testing.T) {
 					} else if after := a.snapshot(t); after != before {
 						t.Fatalf("setup failed (%v) but did not roll back:\nbefore:\n%s\nafter:\n%s\noutput:\n%s", err, before, after, out)
 					}
-					err, out2 := a.run(t, tc.o, false)
+					out2, err := a.run(t, tc.o, false)
 					if err != nil {
 						t.Fatalf("the re-run failed: %v\nfirst run:\n%s\nre-run:\n%s", err, out, out2)
 					}
@@ -325,7 +325,7 @@ func failWithoutRollback(t *testing.T, o Options) (a *emuAccount, before string)
 	before = a.snapshot(t)
 	a.s.InjectFault("AttachRolePolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
 	a.s.InjectFault("DeleteRole", awsemu.Fault{Kind: awsemu.ServerError}, 1)
-	err, out := a.run(t, o, false)
+	out, err := a.run(t, o, false)
 	var inc *IncompleteError
 	if !errors.As(err, &inc) {
 		t.Fatalf("setup = %v, want an IncompleteError\n%s", err, out)
@@ -354,7 +354,7 @@ func failWithoutRollback(t *testing.T, o Options) (a *emuAccount, before string)
 // the run goes too).
 func TestRollbackThatFailsUndo(t *testing.T) {
 	a, before := failWithoutRollback(t, Options{Strategy: StrategyRole, DetachGroups: true})
-	if err, out := a.run(t, Options{DeleteDevice: true}, true); err != nil {
+	if out, err := a.run(t, Options{DeleteDevice: true}, true); err != nil {
 		t.Fatalf("undo: %v\n%s", err, out)
 	}
 	if after := a.snapshot(t); after != before {
@@ -371,7 +371,7 @@ func TestRollbackThatFailsContinue(t *testing.T) {
 	a, before := failWithoutRollback(t, o)
 	a.s.InjectFault("DetachUserPolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
 	a.s.InjectFault("DeleteRolePolicy", awsemu.Fault{Kind: awsemu.ServerError}, 1)
-	err, out := a.run(t, o, false)
+	out, err := a.run(t, o, false)
 	var inc *IncompleteError
 	if !errors.As(err, &inc) {
 		t.Fatalf("the second setup = %v, want an IncompleteError\n%s", err, out)
@@ -382,7 +382,7 @@ func TestRollbackThatFailsContinue(t *testing.T) {
 	if slices.Contains(kinds(inc.Remaining), KindEnrollDevice) {
 		t.Errorf("the first run's changes are listed as this run's: %v", kinds(inc.Remaining))
 	}
-	if err, out := a.run(t, o, false); err != nil || !strings.Contains(out, "profile dev is locked with MFA") {
+	if out, err := a.run(t, o, false); err != nil || !strings.Contains(out, "profile dev is locked with MFA") {
 		t.Fatalf("the re-run: %v\n%s", err, out)
 	}
 	// The role holds every permission the user had.
@@ -391,7 +391,7 @@ func TestRollbackThatFailsContinue(t *testing.T) {
 	if err != nil || len(att.AttachedPolicies) != 2 {
 		t.Errorf("the role has %v attached (%v), want AdministratorAccess and ReadOnlyAccess", att, err)
 	}
-	if err, out := a.run(t, Options{DeleteDevice: true}, true); err != nil {
+	if out, err := a.run(t, Options{DeleteDevice: true}, true); err != nil {
 		t.Fatalf("undo: %v\n%s", err, out)
 	}
 	if after := a.snapshot(t); after != before {
@@ -418,7 +418,7 @@ func TestOrphanedDevice(t *testing.T) {
 	t.Run("deleted and created anew", func(t *testing.T) {
 		a := newEmuAccount(t)
 		a.orphan(t)
-		err, out := a.run(t, o, false)
+		out, err := a.run(t, o, false)
 		if err != nil || !strings.Contains(out, "profile dev is locked with MFA") {
 			t.Fatalf("setup: %v\n%s", err, out)
 		}
@@ -434,7 +434,7 @@ func TestOrphanedDevice(t *testing.T) {
 		a.orphan(t)
 		before := a.snapshot(t)
 		a.s.InjectFault("DeleteVirtualMFADevice", awsemu.Fault{Kind: awsemu.AccessDeniedFault}, 1)
-		err, out := a.run(t, o, false)
+		out, err := a.run(t, o, false)
 		var od *OrphanDeviceError
 		var perm *PermissionError
 		if !errors.As(err, &od) || od.Serial != a.serial() || !errors.As(err, &perm) || perm.Action != "iam:DeleteVirtualMFADevice" {
@@ -456,7 +456,7 @@ func TestOrphanedDevice(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := a.snapshot(t)
-		err, out := a.run(t, o, false)
+		out, err := a.run(t, o, false)
 		var od *OrphanDeviceError
 		if !errors.As(err, &od) || od.Owner != "bob" || !errors.Is(err, ErrInput) {
 			t.Fatalf("setup = %v, want an OrphanDeviceError naming bob\n%s", err, out)
