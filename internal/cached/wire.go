@@ -12,7 +12,7 @@ import (
 // credentials request, and its reply. The field names are the agent's
 // (internal/agent), which a test holds them to.
 const (
-	protocolVersion = 1
+	protocolVersion = 2
 	maxMessageSize  = 1 << 20
 	socketName      = "agent.sock"
 	helloTimeout    = 5 * time.Second
