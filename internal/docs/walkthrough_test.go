@@ -155,7 +155,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 		_ = exec.Command(tmuxBin, "-S", sock, "kill-server").Run()
 		killMarked(t, mark)
 	})
-	tm := &terminal{t: t, tmux: tmuxBin, sock: sock, home: home}
+	tm := &terminal{t: t, tmux: tmuxBin, sock: sock, home: home, codes: map[string]int{}}
 	tm.waitPrompts(1, time.Minute)
 
 	for i, c := range cmds {
@@ -163,9 +163,15 @@ func TestReadmeWalkthrough(t *testing.T) {
 		tm.run(i+2, c)
 	}
 	t.Logf("the terminal at the end:\n%s", tm.screen())
-	// The README promises one MFA code for the whole working session.
-	if tm.codes != 1 {
-		t.Errorf("the walk-through asked for %d MFA codes, the README promises one", tm.codes)
+	// The README promises one MFA code per key for the whole working session
+	// (setup's own codes, which enroll the device and prove the lock, aside).
+	if len(tm.codes) == 0 {
+		t.Errorf("the walk-through asked for no MFA code")
+	}
+	for p, n := range tm.codes {
+		if n != 1 {
+			t.Errorf("the walk-through asked for %d MFA codes for profile %s, the README promises one", n, p)
+		}
 	}
 	// And the vault's passphrase typed twice, when import creates the vault,
 	// then never again: the agent keeps the vault open (issue 7 item 19).
@@ -179,7 +185,7 @@ type terminal struct {
 	t           *testing.T
 	tmux, sock  string
 	home        string
-	codes       int // MFA codes typed so far
+	codes       map[string]int // MFA codes typed at "MFA code for profile P" prompts, by P
 	passphrases int // vault passphrases typed so far
 }
 
@@ -218,8 +224,16 @@ func (tm *terminal) waitPrompts(n int, limit time.Duration) string {
 
 var (
 	passphrasePrompt = regexp.MustCompile(`(?i)passphrase: $`)
-	mfaPrompt        = regexp.MustCompile(`MFA code for profile \S+ \((arn:[^)]+)\): $`)
-	anyPrompt        = regexp.MustCompile(`(?i)passphrase: |MFA code for profile \S+ \(arn:[^)]+\): `)
+	mfaPrompt        = regexp.MustCompile(`MFA code for profile (\S+) \((arn:[^)]+)\): $`)
+	// awsmfa setup's prompts: the two codes that enable a new device, and
+	// the code that proves the lock.
+	enrollFirst  = regexp.MustCompile(`First MFA code from the app: $`)
+	enrollSecond = regexp.MustCompile(`then the next MFA code: $`)
+	proofPrompt  = regexp.MustCompile(`MFA code to prove the lock \((arn:[^;]+);[^)]*\): $`)
+	anyPrompt    = regexp.MustCompile(`(?i)passphrase: |MFA code for profile \S+ \(arn:[^)]+\): |First MFA code from the app: |then the next MFA code: |MFA code to prove the lock \(`)
+	// Where setup's plan names the device it creates, and the user.
+	planDevice = regexp.MustCompile(`create virtual MFA device (\S+) for user`)
+	planUser   = regexp.MustCompile(`\(arn:(aws[\w-]*):iam::(\d{12}):user/`)
 )
 
 // walkPassphrase is what the person types at the vault's passphrase prompts.
@@ -253,14 +267,29 @@ func (tm *terminal) run(n int, c Command) {
 			case passphrasePrompt.MatchString(lastLine):
 				answered = asked
 				tm.passphrases++
-				tm.tmuxCmd("send-keys", "-l", walkPassphrase)
-				tm.tmuxCmd("send-keys", "Enter")
+				tm.type_(walkPassphrase)
 			case mfaPrompt.MatchString(lastLine):
 				answered = asked
-				serial := mfaPrompt.FindStringSubmatch(lastLine)[1]
-				tm.codes++
-				tm.tmuxCmd("send-keys", "-l", tm.nextCode(serial))
-				tm.tmuxCmd("send-keys", "Enter")
+				m := mfaPrompt.FindStringSubmatch(lastLine)
+				tm.codes[m[1]]++
+				tm.type_(tm.code(m[2], true, 0))
+			case enrollFirst.MatchString(lastLine), enrollSecond.MatchString(lastLine):
+				// An app shows the device's code, and after it changes the
+				// next one: two consecutive codes.
+				answered = asked
+				dev, user := planDevice.FindStringSubmatch(out), planUser.FindStringSubmatch(out)
+				if dev == nil || user == nil {
+					tm.t.Fatalf("README line %d: setup asks to enroll a device its plan did not name:\n%s", c.Line, out)
+				}
+				serial := "arn:" + user[1] + ":iam::" + user[2] + ":mfa/" + dev[1]
+				if enrollFirst.MatchString(lastLine) {
+					tm.type_(tm.code(serial, true, 0))
+				} else {
+					tm.type_(tm.code(serial, false, 1))
+				}
+			case proofPrompt.MatchString(lastLine):
+				answered = asked
+				tm.type_(tm.code(proofPrompt.FindStringSubmatch(lastLine)[1], true, 0))
 			}
 		}
 		if time.Now().After(deadline) {
@@ -270,11 +299,18 @@ func (tm *terminal) run(n int, c Command) {
 	}
 }
 
-// nextCode is what a person reads off the authenticator app when asked for
-// a code: a fresh one. The emulator's clock is moved on two 30 s windows
-// first, past any code the walk-through used before (enabling a device uses
-// the current and the next), as a person waits for a code not yet used.
-func (tm *terminal) nextCode(serial string) string {
+// type_ types s and Enter.
+func (tm *terminal) type_(s string) {
+	tm.t.Helper()
+	tm.tmuxCmd("send-keys", "-l", s)
+	tm.tmuxCmd("send-keys", "Enter")
+}
+
+// code is what a person reads off the authenticator app: with wait, a fresh
+// code (the emulator's clock is first moved on two 30 s windows, past any
+// code the walk-through used before, as a person waits for a code not yet
+// used); ahead steps later, the code the app shows after that many changes.
+func (tm *terminal) code(serial string, wait bool, ahead int) string {
 	tm.t.Helper()
 	vars := tm.emulatorEnv()
 	base, token := vars["AWSEMU_URL"], vars["AWSEMU_TOKEN"]
@@ -299,9 +335,12 @@ func (tm *terminal) nextCode(serial string) string {
 		}
 		return buf.Bytes()
 	}
-	call(http.MethodPost, "/_awsemu/clock", []byte(`{"advance":"60s"}`))
+	if wait {
+		call(http.MethodPost, "/_awsemu/clock", []byte(`{"advance":"60s"}`))
+	}
 	var got struct{ Code string }
-	if err := json.Unmarshal(call(http.MethodGet, "/_awsemu/code?serial="+url.QueryEscape(serial), nil), &got); err != nil {
+	q := "serial=" + url.QueryEscape(serial) + "&ahead=" + strconv.Itoa(ahead)
+	if err := json.Unmarshal(call(http.MethodGet, "/_awsemu/code?"+q, nil), &got); err != nil {
 		tm.t.Fatal(err)
 	}
 	return got.Code
