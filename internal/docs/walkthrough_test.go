@@ -186,7 +186,7 @@ type terminal struct {
 	tmux, sock  string
 	home        string
 	codes       map[string]int // MFA codes typed at "MFA code for profile P" prompts, by P
-	passphrases int // vault passphrases typed so far
+	passphrases int            // vault passphrases typed so far
 }
 
 func (tm *terminal) tmuxCmd(args ...string) string {
