@@ -680,20 +680,25 @@ func consecutiveCodes(seed []byte, code1, code2 string, now time.Time, back, ahe
 	return step, found
 }
 
+// serialAndCodes reads the device and the two consecutive codes that
+// EnableMFADevice and ResyncMFADevice take.
+func (c *call) serialAndCodes() (serial, code1, code2 string, aerr *apiError) {
+	if serial, aerr = c.required("SerialNumber", "serialNumber"); aerr != nil {
+		return
+	}
+	if code1, aerr = c.required("AuthenticationCode1", "authenticationCode1"); aerr != nil {
+		return
+	}
+	code2, aerr = c.required("AuthenticationCode2", "authenticationCode2")
+	return
+}
+
 func enableMFADevice(c *call) (any, *apiError) {
 	u, aerr := c.authorizedUser()
 	if aerr != nil {
 		return nil, aerr
 	}
-	serial, aerr := c.required("SerialNumber", "serialNumber")
-	if aerr != nil {
-		return nil, aerr
-	}
-	code1, aerr := c.required("AuthenticationCode1", "authenticationCode1")
-	if aerr != nil {
-		return nil, aerr
-	}
-	code2, aerr := c.required("AuthenticationCode2", "authenticationCode2")
+	serial, code1, code2, aerr := c.serialAndCodes()
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -721,15 +726,7 @@ func resyncMFADevice(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	serial, aerr := c.required("SerialNumber", "serialNumber")
-	if aerr != nil {
-		return nil, aerr
-	}
-	code1, aerr := c.required("AuthenticationCode1", "authenticationCode1")
-	if aerr != nil {
-		return nil, aerr
-	}
-	code2, aerr := c.required("AuthenticationCode2", "authenticationCode2")
+	serial, code1, code2, aerr := c.serialAndCodes()
 	if aerr != nil {
 		return nil, aerr
 	}
